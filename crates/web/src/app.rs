@@ -1,0 +1,168 @@
+//! Putting the application together: every crate's routes, navigation, outbox handlers and
+//! migrations in one place.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing;
+use axum::{Json, middleware};
+use yiqiao_core::Role;
+use yiqiao_core::time::Clock;
+use yiqiao_http::{Access, NavItem, RouteSpec, Routes, Site};
+use yiqiao_store::Db;
+use yiqiao_store::outbox::Registry;
+
+use crate::config::Config;
+use crate::state::AppState;
+
+/// Every migration of every crate, in dependency order.
+pub fn all_migrations() -> Vec<yiqiao_store::Migration> {
+    let mut m = yiqiao_store::migrations();
+    m.extend(yiqiao_his::migrations());
+    m.extend(crate::migrations::all());
+    m
+}
+
+/// The navigation, by module. A module adds its entries here when it gains pages.
+pub fn navigation() -> Vec<NavItem> {
+    const ADMIN: Access = Access::Roles(&[Role::Admin]);
+    vec![
+        NavItem {
+            group: "系统管理",
+            label: "用户与角色",
+            href: "/admin/users",
+            access: ADMIN,
+        },
+        NavItem {
+            group: "系统管理",
+            label: "HIS 接口客户端",
+            href: "/admin/his-clients",
+            access: ADMIN,
+        },
+        NavItem {
+            group: "系统管理",
+            label: "对外消息",
+            href: "/admin/outbox",
+            access: Access::Roles(&[Role::Admin, Role::ItOps, Role::Insurance]),
+        },
+        NavItem {
+            group: "系统管理",
+            label: "审计日志",
+            href: "/admin/audit",
+            access: ADMIN,
+        },
+    ]
+}
+
+/// The outbox handlers of every module.
+pub fn outbox_registry(_config: &Config) -> Registry {
+    Registry::new()
+}
+
+/// The assembled application.
+pub struct App {
+    pub router: Router,
+    pub routes: Vec<RouteSpec>,
+    pub state: AppState,
+}
+
+impl App {
+    pub async fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, sea_orm::DbErr> {
+        let demo = crate::dashboard::is_demo(&db).await?;
+        let registry = Arc::new(outbox_registry(&config));
+        let site = Site {
+            hospital: config.hospital.name.clone(),
+            demo,
+            nav: Arc::new(navigation()),
+        };
+        let state = AppState {
+            db: db.clone(),
+            config: Arc::new(config),
+            clock: clock.clone(),
+            outbox: registry,
+            site,
+        };
+        let own: Routes<()> = Routes::<AppState>::new()
+            .page_get(
+                "/",
+                Access::AnyUser,
+                routing::get(crate::dashboard::dashboard),
+            )
+            .api(
+                axum::http::Method::GET,
+                "/health",
+                Access::Public,
+                routing::get(health),
+            )
+            .api(
+                axum::http::Method::GET,
+                "/api/openapi.json",
+                Access::Public,
+                routing::get(openapi),
+            )
+            .page_get("/static/site.css", Access::Public, routing::get(css))
+            .merge(crate::auth::handlers::routes())
+            .merge(crate::admin::routes())
+            .with_state(state.clone());
+        let his = yiqiao_his::routes(yiqiao_his::HisState {
+            db: db.clone(),
+            clock,
+        });
+        let (router, routes) = own.merge(his).into_parts();
+        let router = router
+            .layer(middleware::from_fn(crate::errors::finish_errors))
+            .layer(middleware::from_fn_with_state(
+                state.clone(),
+                crate::auth::session_layer,
+            ))
+            .layer(DefaultBodyLimit::max(state.config.http.max_body_bytes))
+            .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                std::time::Duration::from_secs(state.config.http.request_timeout_secs),
+            ))
+            .layer(tower_http::catch_panic::CatchPanicLayer::new());
+        Ok(App {
+            router,
+            routes,
+            state,
+        })
+    }
+}
+
+/// The health check's documentation (the handler is `health`).
+#[utoipa::path(get, path = "/health", tag = "server",
+    responses((status = 200, description = "{\"status\":\"ok\",\"database\":\"sqlite\"|\"postgres\",\"version\":…}"),
+               (status = 503, description = "数据库不可用")))]
+pub fn health_doc() {}
+
+async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let ok = state.db.ping().await.is_ok();
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "unavailable" },
+        "database": state.db.backend().as_str(),
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
+}
+
+async fn openapi() -> impl IntoResponse {
+    Json(crate::openapi::document())
+}
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../static/site.css"),
+    )
+}

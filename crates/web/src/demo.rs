@@ -1,0 +1,123 @@
+//! The demo hospital (演示医院): demo accounts, one per role, and the HIS data of the demo
+//! (deterministic for a given seed). Loaded only into an empty database, and marked so every
+//! page says "演示数据".
+
+use chrono::{DateTime, Utc};
+use yiqiao_core::Role;
+use yiqiao_store::Db;
+use yiqiao_store::audit::{self, Actor, Change};
+
+use crate::Config;
+
+/// The password of every demo account. Printed; a demo is not for real patients.
+pub const DEMO_PASSWORD: &str = "demo2026yq";
+
+/// The seed of the demo data.
+pub const DEMO_SEED: u64 = 20_261_129;
+
+/// Demo accounts: user name, name shown, role.
+pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
+    ("admin", "信息科 王管理", Role::Admin),
+    ("guahao", "挂号收费 陈收费", Role::Registration),
+    ("menzhenban", "门诊办 李主任", Role::OutpatientOffice),
+    ("yaoku", "药库 张药师", Role::DrugStore),
+    ("yaofang", "门诊药房 赵药师", Role::Pharmacist),
+    ("hushi", "内科病区 周护士", Role::Nurse),
+    ("bingan", "病案室 吴编码员", Role::Records),
+    ("zhikong", "质控科 郑科长", Role::Quality),
+    ("yibao", "医保办 钱科长", Role::Insurance),
+    ("yunwei", "信息科 孙运维", Role::ItOps),
+    ("gongchengshi", "驻场工程师 冯工", Role::Engineer),
+];
+
+/// What `load` did, printed by `yiqiao demo`.
+pub struct DemoSummary {
+    pub already: bool,
+    pub his: String,
+}
+
+impl std::fmt::Display for DemoSummary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.already {
+            writeln!(f, "演示医院已载入过，未重复载入。")?;
+        } else {
+            writeln!(f, "已载入演示医院（演示数据）：{}", self.his)?;
+        }
+        writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
+        for (user, name, role) in DEMO_ACCOUNTS {
+            writeln!(f, "  {user:<14}{name}（{}）", role.label())?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("数据库不是空的（已有 {0} 个用户），演示数据只载入空数据库；请换一个 --data-dir")]
+    NotEmpty(u64),
+    #[error("载入演示账号失败：{0}")]
+    Account(String),
+    #[error("载入演示 HIS 数据失败：{0}")]
+    His(String),
+    #[error(transparent)]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// Load the demo hospital into an empty database (a second call does nothing).
+pub async fn load(db: &Db, _config: &Config, now: DateTime<Utc>) -> Result<DemoSummary, DemoError> {
+    if crate::dashboard::is_demo(db).await? {
+        return Ok(DemoSummary {
+            already: true,
+            his: String::new(),
+        });
+    }
+    let users = crate::auth::store::count(&**db).await?;
+    if users > 0 {
+        return Err(DemoError::NotEmpty(users));
+    }
+    let actor = Actor::system("demo");
+    let txn = db.begin_write().await?;
+    for (user, name, role) in DEMO_ACCOUNTS {
+        crate::auth::store::create_user(&txn, user, name, DEMO_PASSWORD, &[*role], &actor, now)
+            .await
+            .map_err(|e| DemoError::Account(e.to_string()))?;
+    }
+    txn.commit().await?;
+    // The public ICD tables beside the project (../shared/data) give real diagnosis names when
+    // present; otherwise the demo's own short list is used.
+    let icd_dir = std::path::Path::new("../shared/data/drg/zj-drg-2022/icd");
+    let opts = yiqiao_his::demo::DemoOptions {
+        seed: DEMO_SEED,
+        icd_dir: icd_dir.is_dir().then(|| icd_dir.to_path_buf()),
+        ..Default::default()
+    };
+    let s = yiqiao_his::demo::load(db, &opts, now)
+        .await
+        .map_err(|e| DemoError::His(e.to_string()))?;
+    let his = format!(
+        "科室 {}、人员 {}、患者 {}、药品 {}、门诊就诊 {}（收费 {}、处方 {}）、病区发药单 {}、出院病例 {}",
+        s.departments,
+        s.staff,
+        s.patients,
+        s.drugs,
+        s.visits,
+        s.charges,
+        s.prescriptions,
+        s.ward_dispensing,
+        s.inpatient_cases
+    );
+    let txn = db.begin_write().await?;
+    audit::record(
+        &txn,
+        &actor,
+        Change::new("demo.load", "demo", DEMO_SEED.to_string())
+            .after(serde_json::json!({"seed": DEMO_SEED})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(DemoSummary {
+        already: false,
+        his: his.to_string(),
+    })
+}
