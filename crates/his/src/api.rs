@@ -422,10 +422,11 @@ kind_endpoints!(
     "discharged inpatient case (出院病例)"
 );
 
+/// A refused batch line's kind, id and bad fields, as far as they could be read.
+type LineRefusal = (Option<String>, Option<String>, Vec<FieldError>);
+
 /// Reads the envelope of one batch line.
-fn read_line(
-    v: &Value,
-) -> Result<(Kind, String, &Value), (Option<String>, Option<String>, Vec<FieldError>)> {
+fn read_line(v: &Value) -> Result<(Kind, String, &Value), LineRefusal> {
     let errs = Errors::new();
     let r = Reader::new("", v, &errs);
     let kind = r.text("kind", 40);
@@ -471,12 +472,11 @@ async fn post_batch(
     req: Request,
 ) -> Result<(StatusCode, Json<BatchResponse>), AppError> {
     let bytes = read_body(req, BATCH_LIMIT).await?;
-    let text = String::from_utf8_lossy(&bytes);
     let actor = client.actor();
-    let lines: Vec<(usize, &str)> = text
-        .split('\n')
+    let lines: Vec<(usize, &[u8])> = bytes
+        .split(|b| *b == b'\n')
         .enumerate()
-        .map(|(i, l)| (i + 1, l.trim()))
+        .map(|(i, l)| (i + 1, l.trim_ascii()))
         .filter(|(_, l)| !l.is_empty())
         .collect();
     if lines.is_empty() {
@@ -504,7 +504,7 @@ async fn post_batch(
                 fields: app.body.fields.into_iter().map(BadField::from).collect(),
             }
         };
-        let value = match parse_json(line.as_bytes()) {
+        let value = match parse_json(line) {
             Ok(v) => v,
             Err(e) => {
                 out.rejected.push(reject(None, None, e));

@@ -31,6 +31,7 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
 ];
 
 /// What `load` did, printed by `yiqiao demo`.
+#[derive(Debug)]
 pub struct DemoSummary {
     pub already: bool,
     pub his: String,

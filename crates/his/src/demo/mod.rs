@@ -457,6 +457,9 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
         patients.push(P { id, male, birth });
     }
     out.push((Kind::Patient, records));
+    if patients.is_empty() {
+        return Hospital { records: out };
+    }
 
     // Drugs: Western 55 %, 中成药 20 %, 中药饮片 the rest; repeats of a base drug come from
     // other manufacturers.
@@ -849,7 +852,9 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
 
     // The ward: inpatients lying there now, with their orders, and a list a day.
     let adults: Vec<&P> = patients.iter().filter(|p| age_on(p, today) >= 40).collect();
-    let mut lying: Vec<(&P, String, String, Vec<(usize, i64, bool)>)> = Vec::new();
+    // Patient, admission number, bed, orders.
+    type Lying<'a> = (&'a P, String, String, Vec<(usize, i64, bool)>);
+    let mut lying: Vec<Lying> = Vec::new();
     for (bed, p) in adults
         .choose_multiple(&mut rng, opts.inpatients.min(adults.len()))
         .enumerate()

@@ -123,8 +123,13 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(Config::default()).await
 }
 
-pub async fn spawn_app_with(mut config: Config) -> TestApp {
+pub async fn spawn_app_with(config: Config) -> TestApp {
     let t = TestDb::new(&yiqiao_web::all_migrations()).await.unwrap();
+    spawn_app_on(t, config).await
+}
+
+/// Serve a database prepared beforehand (e.g. with the demo hospital loaded).
+pub async fn spawn_app_on(t: TestDb, mut config: Config) -> TestApp {
     config.outbox.enabled = false;
     let clock = Arc::new(ManualClock::new(t0()));
     let running =

@@ -99,3 +99,37 @@ async fn shutdown_finishes_and_frees_the_port() {
     running.shutdown().await;
     assert!(reqwest::get(format!("http://{addr}/health")).await.is_err());
 }
+
+#[tokio::test]
+async fn the_demo_hospital_loads_once_its_accounts_sign_in_and_pages_say_demo() {
+    let t = yiqiao_store::testing::TestDb::new(&yiqiao_web::all_migrations())
+        .await
+        .unwrap();
+    let cfg = yiqiao_web::Config::default();
+    let first = yiqiao_web::demo::load(&t.db, &cfg, crate::t0()).await.unwrap();
+    assert!(!first.already);
+    assert!(first.to_string().contains("患者 3000"), "{first}");
+    let again = yiqiao_web::demo::load(&t.db, &cfg, crate::t0()).await.unwrap();
+    assert!(again.already);
+    let app = crate::spawn_app_on(t, cfg).await;
+    let c = app.client();
+    let res = app
+        .submit_login(&c, "admin", yiqiao_web::demo::DEMO_PASSWORD)
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("演示数据"));
+    assert!(page.contains("患者"));
+    let v = yiqiao_store::audit::verify(&*app.t.db).await.unwrap();
+    assert!(v.is_intact(), "{:?}", v.problems);
+}
+
+#[tokio::test]
+async fn the_demo_is_not_loaded_over_real_data() {
+    let app = spawn_app().await;
+    app.add_user("someone", &[yiqiao_core::Role::Admin]).await;
+    let err = yiqiao_web::demo::load(&app.t.db, &yiqiao_web::Config::default(), crate::t0())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("数据库不是空的"), "{err}");
+}
