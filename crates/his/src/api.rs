@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::{Body, HttpBody};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
@@ -286,6 +287,16 @@ async fn get_record(st: HisState, kind: Kind, id: String) -> Result<Json<StoredR
     }
 }
 
+/// The id of the path, or a JSON refusal when it cannot be decoded.
+fn path_id(kind: Kind, id: Result<Path<String>, PathRejection>) -> Result<String, HisError> {
+    id.map(|Path(id)| id).map_err(|e| {
+        HisError::field(
+            crate::domain::field(kind, "id"),
+            format!("路径中的编号无法解析：{}", e.body_text()),
+        )
+    })
+}
+
 macro_rules! kind_endpoints {
     ($put:ident, $get:ident, $kind:expr, $rec:ident, $path:tt, $param:tt, $what:tt) => {
         #[doc = concat!("Stores (creates or updates) one ", $what, ".")]
@@ -311,10 +322,10 @@ macro_rules! kind_endpoints {
         async fn $put(
             client: HisClient,
             State(st): State<HisState>,
-            Path(id): Path<String>,
+            id: Result<Path<String>, PathRejection>,
             req: Request,
         ) -> Result<(StatusCode, Json<UpsertResponse>), AppError> {
-            put_record(client, st, $kind, id, req).await
+            put_record(client, st, $kind, path_id($kind, id)?, req).await
         }
 
         #[doc = concat!("Reads one ", $what, " back.")]
@@ -333,9 +344,9 @@ macro_rules! kind_endpoints {
         async fn $get(
             _client: HisClient,
             State(st): State<HisState>,
-            Path(id): Path<String>,
+            id: Result<Path<String>, PathRejection>,
         ) -> Result<Json<StoredRecord>, AppError> {
-            get_record(st, $kind, id).await
+            get_record(st, $kind, path_id($kind, id)?).await
         }
     };
 }

@@ -27,6 +27,7 @@ pub struct Department {
     /// 科室简介 (≤ 1000).
     pub intro: Option<String>,
     /// 是否在用; may be left out (true).
+    #[schema(required = false, default = true)]
     pub active: bool,
 }
 

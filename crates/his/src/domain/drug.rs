@@ -41,6 +41,7 @@ pub struct Drug {
     /// 处方药.
     pub rx: bool,
     /// 抗菌药物 (counted in the information page's 抗菌药物费用); may be left out (false).
+    #[schema(required = false, default = false)]
     pub antibacterial: bool,
     /// 最小单位 (粒, 片, 支, g …) in which quantities are counted (≤ 20).
     pub unit: String,
@@ -51,6 +52,7 @@ pub struct Drug {
     /// 单价 in 分 per smallest unit.
     pub price: Option<i64>,
     /// 是否在用; may be left out (true).
+    #[schema(required = false, default = true)]
     pub active: bool,
 }
 

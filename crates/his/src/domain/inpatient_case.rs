@@ -70,8 +70,10 @@ pub struct InpatientCase {
     /// 呼吸机使用时长, hours.
     pub ventilation_hours: Option<i64>,
     /// 诊断: the first is the principal diagnosis; ICD-10 国家临床版, at most 50.
+    #[schema(required = false)]
     pub diagnoses: Vec<CaseDiagnosis>,
     /// 手术及操作: the first is the main procedure; ICD-9-CM-3, at most 30.
+    #[schema(required = false)]
     pub procedures: Vec<CaseProcedure>,
 }
 

@@ -41,7 +41,8 @@ pub struct Patient {
     pub ethnicity: Option<String>,
     /// 婚姻状况, GB/T 2261.2 (`10` 未婚, `20` 已婚, `30` 丧偶, `40` 离婚, `90` 未说明 …).
     pub marital: Option<String>,
-    /// 现住址; every part optional.
+    /// 现住址; may be left out, every part optional.
+    #[schema(required = false)]
     pub address: Address,
     /// 联系电话 (≤ 30; digits, spaces, `-`, `+`, brackets).
     pub phone: Option<String>,

@@ -35,6 +35,7 @@ pub struct Staff {
     /// 简介 (≤ 1000).
     pub intro: Option<String>,
     /// 是否在岗; may be left out (true).
+    #[schema(required = false, default = true)]
     pub active: bool,
 }
 

@@ -64,14 +64,18 @@ pub struct Visit {
     #[schema(value_type = Option<String>)]
     pub settled_at: Option<DateTime<Utc>>,
     /// 已退号/作废; may be left out (false).
+    #[schema(required = false, default = false)]
     pub cancelled: bool,
     /// 西医诊断: the first is the main diagnosis (ICD-10 国家临床版), at most 30.
+    #[schema(required = false)]
     pub western_diagnoses: Vec<Coded>,
     /// 中医主病 (GB/T 15657-2021).
     pub tcm_disease: Option<Coded>,
     /// 中医证候, at most 10.
+    #[schema(required = false)]
     pub tcm_syndromes: Vec<Coded>,
     /// 手术及操作, at most 30.
+    #[schema(required = false)]
     pub procedures: Vec<Procedure>,
 }
 

@@ -86,11 +86,29 @@ pub async fn stored_hash<C: ConnectionTrait>(
     kind: Kind,
     id: &str,
 ) -> Result<Option<String>, DbErr> {
+    hash_of(conn, kind, id, false).await
+}
+
+/// The stored hash; with `lock`, the row is locked until the transaction ends (PostgreSQL
+/// `FOR UPDATE`; on SQLite the write transaction holds the whole database already), so that
+/// two updates of one record queue and each audit row's "before" is what it replaced.
+async fn hash_of<C: ConnectionTrait>(
+    conn: &C,
+    kind: Kind,
+    id: &str,
+    lock: bool,
+) -> Result<Option<String>, DbErr> {
     let (table, key) = kind.table();
+    let backend = conn.get_database_backend();
+    let suffix = if lock && backend == sea_orm::DbBackend::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let row = conn
         .query_one_raw(Statement::from_sql_and_values(
-            conn.get_database_backend(),
-            format!("SELECT content_hash FROM {table} WHERE {key} = $1"),
+            backend,
+            format!("SELECT content_hash FROM {table} WHERE {key} = $1{suffix}"),
             [id.into()],
         ))
         .await?;
@@ -152,7 +170,7 @@ pub async fn upsert_in<R: Persist, C: ConnectionTrait>(
     known: &mut Known,
 ) -> Result<Outcome, HisError> {
     let hash = content_hash(record);
-    let stored = stored_hash(conn, R::KIND, id).await?;
+    let stored = hash_of(conn, R::KIND, id, true).await?;
     if stored.as_deref() == Some(hash.as_str()) {
         return Ok(Outcome::Unchanged);
     }

@@ -71,3 +71,25 @@ async fn an_empty_batch_is_a_400() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(body["code"], "EMPTY_BATCH");
 }
+
+#[tokio::test]
+async fn a_line_that_is_not_utf8_is_refused_alone() {
+    let s = crate::server().await;
+    let mut body = line("departments", "A50.01", fixtures::department()).into_bytes();
+    body.extend_from_slice(
+        b"\n{\"kind\": \"departments\", \"id\": \"A1\", \"record\": {\"name\": \"\xff\"}}\n",
+    );
+    let res = s
+        .http
+        .post(s.url("/his/v1/batch"))
+        .bearer_auth(&s.token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::MULTI_STATUS);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["stored"], 1);
+    assert_eq!(body["rejected"][0]["line"], 2);
+    assert_eq!(body["rejected"][0]["code"], "MALFORMED_JSON");
+}

@@ -207,6 +207,9 @@ async fn a_bad_id_in_the_path_is_refused() {
     assert_eq!(body["fields"][0]["field"], "departments.id");
     let (status, body) = s.put("departments", "A%20B", &fixtures::department()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body) = s.put("departments", "A%FF", &fixtures::department()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["code"], "BAD_FIELD");
     let (status, body) = s.get("patients", "P404").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(

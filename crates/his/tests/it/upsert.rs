@@ -156,3 +156,38 @@ async fn concurrent_first_sends_of_one_record_store_it_once() {
     assert_eq!(created, 1);
     assert_eq!(s.count("his_staff").await, 1);
 }
+
+#[tokio::test]
+async fn concurrent_updates_of_one_record_each_audit_what_they_replaced() {
+    let s = crate::server().await;
+    s.put("patients", "P0001", &fixtures::patient()).await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let http = s.http.clone();
+        let url = s.url("/his/v1/patients/P0001");
+        let token = s.token.clone();
+        let mut p = fixtures::patient();
+        p["phone"] = json!(format!("1380000000{i}"));
+        tasks.push(tokio::spawn(async move {
+            let res = http
+                .put(url)
+                .bearer_auth(token)
+                .json(&p)
+                .send()
+                .await
+                .unwrap();
+            assert!(res.status().is_success());
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let mut rows = yiqiao_store::audit::recent(s.db.conn(), Some(("patient", "P0001")), 100)
+        .await
+        .unwrap();
+    rows.reverse();
+    assert_eq!(rows.len(), 9);
+    for pair in rows.windows(2) {
+        assert_eq!(pair[1].before, pair[0].after, "seq {}", pair[1].seq);
+    }
+}

@@ -106,10 +106,14 @@ async fn the_demo_hospital_loads_once_its_accounts_sign_in_and_pages_say_demo() 
         .await
         .unwrap();
     let cfg = yiqiao_web::Config::default();
-    let first = yiqiao_web::demo::load(&t.db, &cfg, crate::t0()).await.unwrap();
+    let first = yiqiao_web::demo::load(&t.db, &cfg, crate::t0())
+        .await
+        .unwrap();
     assert!(!first.already);
     assert!(first.to_string().contains("患者 3000"), "{first}");
-    let again = yiqiao_web::demo::load(&t.db, &cfg, crate::t0()).await.unwrap();
+    let again = yiqiao_web::demo::load(&t.db, &cfg, crate::t0())
+        .await
+        .unwrap();
     assert!(again.already);
     let app = crate::spawn_app_on(t, cfg).await;
     let c = app.client();
@@ -117,7 +121,14 @@ async fn the_demo_hospital_loads_once_its_accounts_sign_in_and_pages_say_demo() 
         .submit_login(&c, "admin", yiqiao_web::demo::DEMO_PASSWORD)
         .await;
     assert_eq!(res.status(), 303);
-    let page = c.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("演示数据"));
     assert!(page.contains("患者"));
     let v = yiqiao_store::audit::verify(&*app.t.db).await.unwrap();
