@@ -5,7 +5,10 @@ use yiqiao_his::demo::{self, DemoOptions};
 #[tokio::test]
 async fn the_demo_hospital_loads_and_loading_again_changes_nothing() {
     let t = crate::test_db().await;
-    let icd = std::path::Path::new("/work/shared/data/drg/zj-drg-2022/icd");
+    let icd = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/drg/zj-drg-2022/icd"
+    ));
     let opts = DemoOptions {
         icd_dir: icd.exists().then(|| icd.to_path_buf()),
         ..DemoOptions::default()
