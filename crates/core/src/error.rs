@@ -39,6 +39,10 @@ pub trait Refusal: std::error::Error {
     fn message(&self) -> String {
         self.to_string()
     }
+    /// The bad fields, when the error is about a record's fields.
+    fn fields(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
 }
 
 /// One bad field of a record: which field, and why (in Chinese).

@@ -47,6 +47,7 @@ impl AppError {
 
     pub fn from_refusal(e: &(impl Refusal + ?Sized)) -> Self {
         let mut err = AppError::new(e.kind(), e.code(), e.message());
+        err.body.fields = e.fields();
         if e.kind() == ErrorKind::Internal {
             err.detail = Some(format!("{e:?}"));
             err.body.message = "服务器内部错误，已记录，请联系信息科".to_owned();

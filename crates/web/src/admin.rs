@@ -212,7 +212,7 @@ async fn user_update(
         .await;
     }
     let txn = state.db.begin_write().await?;
-    match users::update_user(
+    let result = users::update_user(
         &txn,
         id,
         &f.one("display_name"),
@@ -221,17 +221,30 @@ async fn user_update(
         &Actor::person(me.actor()),
         state.now(),
     )
-    .await
-    {
+    .await;
+    settle_user_change(&state, shell, id, txn, result, "已保存").await
+}
+
+/// Commit a change to a person and show their page again: with `notice` when it worked, with
+/// the reason when it was refused (then nothing is written).
+async fn settle_user_change<T>(
+    state: &AppState,
+    shell: Shell,
+    id: i64,
+    txn: sea_orm::DatabaseTransaction,
+    result: Result<T, AccountError>,
+    notice: &str,
+) -> Result<Response, AppError> {
+    match result {
         Ok(_) => {
             txn.commit().await?;
             render_user(
-                &state,
+                state,
                 shell,
                 id,
                 StatusCode::OK,
                 None,
-                Some("已保存".into()),
+                Some(notice.to_owned()),
             )
             .await
         }
@@ -239,15 +252,7 @@ async fn user_update(
         Err(e) => {
             drop(txn);
             let err = AppError::from(e);
-            render_user(
-                &state,
-                shell,
-                id,
-                err.status(),
-                Some(err.body.message),
-                None,
-            )
-            .await
+            render_user(state, shell, id, err.status(), Some(err.body.message), None).await
         }
     }
 }
@@ -265,42 +270,23 @@ async fn user_password(
     CsrfForm(f): CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
     let txn = state.db.begin_write().await?;
-    match users::set_password(
+    let result = users::set_password(
         &txn,
         id,
         &f.password,
         &Actor::person(me.actor()),
         state.now(),
     )
+    .await;
+    settle_user_change(
+        &state,
+        shell,
+        id,
+        txn,
+        result,
+        "密码已重置，该用户的会话已全部退出",
+    )
     .await
-    {
-        Ok(()) => {
-            txn.commit().await?;
-            render_user(
-                &state,
-                shell,
-                id,
-                StatusCode::OK,
-                None,
-                Some("密码已重置，该用户的会话已全部退出".into()),
-            )
-            .await
-        }
-        Err(AccountError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            drop(txn);
-            let err = AppError::from(e);
-            render_user(
-                &state,
-                shell,
-                id,
-                err.status(),
-                Some(err.body.message),
-                None,
-            )
-            .await
-        }
-    }
 }
 
 // ---- outbox ----
