@@ -1,1 +1,16 @@
-//! Filled by its own issue.
+//! yiqiao-drg — DRG pre-grouping (DRG 预分组) for the Zhejiang DRG point payment.
+//!
+//! - [`domain`]: the data-driven grouper (ZJ-DRG, CHS-DRG) and its explanation, pure.
+//! - [`tables`]: reading a version folder from disk.
+//! - [`cli`]: `yiqiao drg group` (CSV in, CSV out, per-row errors, progress bar).
+//! - [`bench`]: `yiqiao drg bench` (cases per second, one core and all cores).
+
+pub mod bench;
+pub mod cli;
+pub mod domain;
+pub mod tables;
+
+pub use domain::{Case, Explained, Grouping, Status, Step, Version};
+
+/// The version used when none is named (浙江 ZJ-DRG 1.1).
+pub const DEFAULT_VERSION: &str = "zj-drg-2022";
