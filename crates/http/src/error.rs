@@ -20,6 +20,12 @@ pub struct ErrorBody {
     pub fields: Vec<FieldError>,
 }
 
+/// Put into a response's extensions by a module whose error bodies follow a contract of their
+/// own (the platform envelope `{code, message, data}` of booking): the web layer that finishes
+/// error responses leaves such a response exactly as it is.
+#[derive(Debug, Clone, Copy)]
+pub struct FinalBody;
+
 /// An error on its way to becoming a response.
 #[derive(Debug)]
 pub struct AppError {

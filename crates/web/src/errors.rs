@@ -76,7 +76,12 @@ pub async fn finish_errors(req: Request, next: Next) -> Response {
     let expired = req.extensions().get::<SessionExpired>().is_some();
     let res = next.run(req).await;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || res
+            .extensions()
+            .get::<yiqiao_http::error::FinalBody>()
+            .is_some()
+    {
         return res;
     }
     // A page that renders its own refusal (the sign-in form with "用户名或密码错误") is final.

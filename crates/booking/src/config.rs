@@ -1,0 +1,190 @@
+//! The `[booking]` section of the configuration file.
+
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::noshow::{DEFAULT_DAILY_LIMIT, NoShowRule};
+use crate::domain::schedule::ReleaseRule;
+use crate::domain::secret::SecretKey;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BookingConfig {
+    /// Master key (64 hex characters) that encrypts platform-app secrets (SM4). Empty: the key
+    /// file `booking-secret.key` in the data directory, made on first use (keep a copy of it
+    /// with the backups: without it the stored secrets cannot be read).
+    pub secret_key: String,
+    /// `X-App-Id` the hospital signs its notices to the platform with.
+    pub hospital_app_id: String,
+    /// Most live tickets one ID number may hold on one visit day.
+    pub daily_limit: u32,
+    /// 爽约: this many no-shows …
+    pub no_show_count: u32,
+    /// … within this many days …
+    pub no_show_within_days: i64,
+    /// … suspend online taking for this many days.
+    pub suspend_days: i64,
+    /// Schedules open this many days ahead …
+    pub release_days_ahead: u32,
+    /// … at this local time (HH:MM).
+    pub release_time: String,
+    /// Online taking stops this many minutes before the slot's window.
+    pub online_cutoff_minutes: i64,
+    /// Patients may cancel until this many minutes before the window.
+    pub cancel_cutoff_minutes: i64,
+    /// A patient may check in until this many minutes after the window ends.
+    pub checkin_grace_minutes: i64,
+}
+
+impl Default for BookingConfig {
+    fn default() -> Self {
+        let r = ReleaseRule::default();
+        let n = NoShowRule::default();
+        BookingConfig {
+            secret_key: String::new(),
+            hospital_app_id: "tzzxyjh-yiqiao".into(),
+            daily_limit: DEFAULT_DAILY_LIMIT,
+            no_show_count: n.count,
+            no_show_within_days: n.within_days,
+            suspend_days: n.suspend_days,
+            release_days_ahead: r.days_ahead,
+            release_time: r.release_time.format("%H:%M").to_string(),
+            online_cutoff_minutes: r.online_cutoff_minutes,
+            cancel_cutoff_minutes: r.cancel_cutoff_minutes,
+            checkin_grace_minutes: 0,
+        }
+    }
+}
+
+/// The rules the configuration sets, checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub daily_limit: u32,
+    pub no_show: NoShowRule,
+    pub release: ReleaseRule,
+    pub checkin_grace_minutes: i64,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            daily_limit: DEFAULT_DAILY_LIMIT,
+            no_show: NoShowRule::default(),
+            release: ReleaseRule::default(),
+            checkin_grace_minutes: 0,
+        }
+    }
+}
+
+impl BookingConfig {
+    pub fn rules(&self) -> Result<Rules, String> {
+        let release_time =
+            NaiveTime::parse_from_str(self.release_time.trim(), "%H:%M").map_err(|_| {
+                format!(
+                    "booking.release_time 应为 HH:MM，收到「{}」",
+                    self.release_time
+                )
+            })?;
+        Ok(Rules {
+            daily_limit: self.daily_limit,
+            no_show: NoShowRule {
+                count: self.no_show_count,
+                within_days: self.no_show_within_days,
+                suspend_days: self.suspend_days,
+            },
+            release: ReleaseRule {
+                days_ahead: self.release_days_ahead,
+                release_time,
+                online_cutoff_minutes: self.online_cutoff_minutes,
+                cancel_cutoff_minutes: self.cancel_cutoff_minutes,
+            },
+            checkin_grace_minutes: self.checkin_grace_minutes,
+        })
+    }
+
+    /// Where the secret-encryption key comes from (read on first use).
+    pub fn key_provider(&self, data_dir: &std::path::Path) -> KeyProvider {
+        KeyProvider {
+            configured: self.secret_key.trim().to_owned(),
+            file: data_dir.join(KEY_FILE),
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// The key file's name in the data directory.
+pub const KEY_FILE: &str = "booking-secret.key";
+
+/// The master key of platform-app secrets: the configured one, or the key file in the data
+/// directory (made with a fresh random key, readable by the owner only, on first use). Read
+/// lazily, so a server that never meets a platform app never touches the file.
+#[derive(Debug)]
+pub struct KeyProvider {
+    configured: String,
+    file: std::path::PathBuf,
+    cell: std::sync::OnceLock<SecretKey>,
+}
+
+impl KeyProvider {
+    /// A fixed key (tests, tools).
+    pub fn fixed(key: SecretKey) -> KeyProvider {
+        let cell = std::sync::OnceLock::new();
+        let _ = cell.set(key);
+        KeyProvider {
+            configured: String::new(),
+            file: std::path::PathBuf::new(),
+            cell,
+        }
+    }
+
+    pub fn get(&self) -> Result<SecretKey, String> {
+        if let Some(k) = self.cell.get() {
+            return Ok(k.clone());
+        }
+        let k = self.load()?;
+        Ok(self.cell.get_or_init(|| k).clone())
+    }
+
+    fn load(&self) -> Result<SecretKey, String> {
+        if !self.configured.is_empty() {
+            return SecretKey::from_hex(&self.configured)
+                .map_err(|e| format!("booking.secret_key：{e}"));
+        }
+        let path = &self.file;
+        match std::fs::read_to_string(path) {
+            Ok(s) => SecretKey::from_hex(&s).map_err(|e| format!("{}：{e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use rand::RngCore;
+                let mut k = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut k);
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| format!("{}：{e}", dir.display()))?;
+                }
+                match write_private(path, &hex::encode(k)) {
+                    Ok(()) => Ok(SecretKey::from_bytes(&k)),
+                    // Another process made it first: use theirs.
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                        let s = std::fs::read_to_string(path)
+                            .map_err(|e| format!("{}：{e}", path.display()))?;
+                        SecretKey::from_hex(&s).map_err(|e| format!("{}：{e}", path.display()))
+                    }
+                    Err(e) => Err(format!("无法写入 {}：{e}", path.display())),
+                }
+            }
+            Err(e) => Err(format!("无法读取 {}：{e}", path.display())),
+        }
+    }
+}
+
+fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content.as_bytes())
+}

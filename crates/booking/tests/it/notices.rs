@@ -1,0 +1,199 @@
+//! Notices to the platform through the outbox, received by a real HTTP receiver that checks
+//! the signature: delivered on `code = OK`, retried otherwise.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use chrono::Duration;
+use serde_json::{Value, json};
+use yiqiao_booking::domain::signing;
+use yiqiao_booking::notice::NoticeHandler;
+use yiqiao_core::time::Clock;
+use yiqiao_store::audit::Actor;
+use yiqiao_store::outbox::{self, Policy, Registry, Worker};
+
+use crate::{SECRET, server, take_body};
+
+#[derive(Clone, Default)]
+struct Inbox {
+    got: Arc<Mutex<Vec<Value>>>,
+    /// Answer `BUSY` to this many requests first.
+    busy: Arc<Mutex<u32>>,
+}
+
+async fn receive(State(inbox): State<Inbox>, headers: HeaderMap, body: Bytes) -> axum::Json<Value> {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    };
+    let c = signing::canonical(
+        "POST",
+        "/hook/notices",
+        "",
+        &h("x-timestamp"),
+        &h("x-nonce"),
+        &body,
+    );
+    if h("x-app-id") != "tzzxyjh-yiqiao"
+        || !signing::verify(SECRET.as_bytes(), &c, &h("x-signature"))
+    {
+        return axum::Json(
+            json!({"code": "AUTH_SIGNATURE", "message": "签名不正确", "data": null}),
+        );
+    }
+    {
+        let mut busy = inbox.busy.lock().unwrap();
+        if *busy > 0 {
+            *busy -= 1;
+            return axum::Json(json!({"code": "BUSY", "message": "稍后", "data": null}));
+        }
+    }
+    inbox
+        .got
+        .lock()
+        .unwrap()
+        .push(serde_json::from_slice(&body).unwrap());
+    axum::Json(json!({"code": "OK", "message": "成功", "data": null}))
+}
+
+#[tokio::test]
+async fn notices_are_signed_retried_and_delivered() {
+    let srv = server().await;
+    let inbox = Inbox::default();
+    *inbox.busy.lock().unwrap() = 1;
+    let app = axum::Router::new()
+        .route("/hook/notices", post(receive))
+        .with_state(inbox.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    yiqiao_booking::store::exec(
+        &*srv.db,
+        "UPDATE booking_platform_app SET callback_url = $1",
+        vec![format!("http://{addr}/hook/notices").into()],
+    )
+    .await
+    .unwrap();
+
+    let s = srv.schedule("D001", 1, 3, 0).await;
+    let r = srv
+        .client
+        .post(
+            "/platform/v1/tickets",
+            &take_body(&s.id, 1, "N1", None),
+            "n1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 201);
+    let ticket_id = r.data()["ticket_id"].as_str().unwrap().to_owned();
+
+    let mut registry = Registry::new();
+    registry.register(Arc::new(NoticeHandler {
+        db: srv.db.clone(),
+        key: Arc::new(yiqiao_booking::config::KeyProvider::fixed(crate::key())),
+        hospital_app_id: "tzzxyjh-yiqiao".into(),
+        clock: srv.clock.clone(),
+    }));
+    let worker = Worker::new(
+        srv.db.clone(),
+        Arc::new(registry),
+        srv.clock.clone(),
+        Policy::default(),
+    )
+    .unwrap();
+    // First attempt: the platform answers BUSY, so the notice waits for another try.
+    let p = worker.pass().await.unwrap();
+    assert_eq!((p.delivered, p.retried), (0, 1));
+    assert!(inbox.got.lock().unwrap().is_empty());
+    srv.clock.advance(Duration::seconds(10));
+    let p = worker.pass().await.unwrap();
+    assert_eq!(p.delivered, 1);
+    {
+        let got = inbox.got.lock().unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0]["type"], "ticket.status");
+        assert_eq!(got[0]["data"]["ticket_id"], ticket_id.as_str());
+        assert_eq!(got[0]["data"]["status"], "taken");
+        assert_eq!(
+            got[0]["notice_id"],
+            format!("ticket.status-{ticket_id}-taken")
+        );
+    }
+    // The fee changes: the platform hears of it; the ticket keeps its fee.
+    let changed = yiqiao_booking::store::planning::change_schedule(
+        &srv.db,
+        &s.id,
+        None,
+        Some(2000),
+        &Actor::person("menzhenban"),
+        srv.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changed.fee_fen, 2000);
+    assert!(
+        yiqiao_booking::store::planning::change_schedule(
+            &srv.db,
+            &s.id,
+            None,
+            Some(2000),
+            &Actor::person("menzhenban"),
+            srv.clock.now()
+        )
+        .await
+        .is_err()
+    );
+    let p = worker.pass().await.unwrap();
+    assert_eq!(p.delivered, 1);
+    {
+        let got = inbox.got.lock().unwrap();
+        assert_eq!(got[1]["type"], "schedule.changed");
+        assert_eq!(got[1]["data"]["fee_fen"], 2000);
+    }
+    let r = srv
+        .client
+        .get(&format!("/platform/v1/tickets/{ticket_id}"), &[])
+        .await
+        .unwrap();
+    assert_eq!(r.data()["fee_fen"], 1500);
+    // 停诊: the ticket is cancelled by the hospital, the platform hears of both.
+    let n = yiqiao_booking::store::planning::stop_schedule(
+        &srv.db,
+        &s.id,
+        "医生病假",
+        Some("D002"),
+        &Actor::person("menzhenban"),
+        srv.clock.now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    let p = worker.pass().await.unwrap();
+    assert_eq!(p.delivered, 2);
+    let got = inbox.got.lock().unwrap().clone();
+    let types: Vec<&str> = got.iter().map(|g| g["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        [
+            "ticket.status",
+            "schedule.changed",
+            "ticket.status",
+            "schedule.stopped"
+        ]
+    );
+    assert_eq!(got[2]["data"]["status"], "cancelled_by_hospital");
+    assert_eq!(got[3]["data"]["reason"], "医生病假");
+    assert_eq!(got[3]["data"]["substitute_doctor_code"], "D002");
+    assert_eq!(got[3]["data"]["schedule"]["status"], "stopped");
+    let delivered = outbox::list(&*srv.db, Some(outbox::state::DELIVERED), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(delivered.len(), 4);
+}
