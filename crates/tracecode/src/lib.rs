@@ -1,1 +1,33 @@
-//! Filled by its own issue.
+//! yiqiao-tracecode — drug traceability codes (药品追溯码).
+//!
+//! - [`domain`]: pure rules: the code parser ([`TraceCode::parse`]) for the 20-digit code,
+//!   GS1 DataMatrix element strings and MA codes; the catalogue's trace policy and
+//!   identification codes (longest prefix wins).
+//! - [`store`]: the tables (policy, identification codes) with audited changes and import.
+//! - [`api`], [`pages`]: JSON endpoints and pages for the drug store.
+//! - [`cli`]: `yiqiao tracecode parse`.
+
+pub mod api;
+pub mod cli;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod migrations;
+pub mod pages;
+pub mod store;
+
+pub use api::{TraceState, routes};
+pub use domain::code::{
+    CodeError, CodeFormat, Gs1Code, MaCode, Nmpa20Code, ParseReport, TraceCode,
+};
+pub use error::TraceError;
+
+/// This crate's schema, to be run after `yiqiao_his::migrations()`.
+pub fn migrations() -> Vec<yiqiao_store::Migration> {
+    vec![
+        Box::new(migrations::m4001_trace_catalogue::Up),
+        Box::new(migrations::m4002_trace_receipt::Up),
+        Box::new(migrations::m4003_trace_dispense::Up),
+        Box::new(migrations::m4004_trace_return::Up),
+    ]
+}

@@ -1,0 +1,638 @@
+//! JSON endpoints: the catalogue's trace policy and identification codes (药库), and the
+//! identification of a scanned code (药库, 药房, 病区).
+//!
+//! Writes with a body take `application/json` (or `text/csv` for an import): a cross-site
+//! form cannot send those without the browser asking first, so together with the
+//! `SameSite=Strict` session cookie they need no form token.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, put};
+use serde::{Deserialize, Serialize};
+use yiqiao_core::Role;
+use yiqiao_core::time::Clock;
+use yiqiao_http::{Access, AppError, CurrentUser, Routes};
+use yiqiao_store::Db;
+use yiqiao_store::audit::Actor;
+
+use crate::TraceError;
+use crate::domain::catalogue::{NewIdent, PolicySetting, csv_rows, decode_text, parse_import};
+use crate::domain::code::{ParseReport, TraceCode};
+use crate::domain::receipt::{NewReceipt, RawReceipt};
+use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
+use crate::store::{dispense, receipt};
+
+/// What the module's handlers need.
+#[derive(Clone)]
+pub struct TraceState {
+    pub db: Db,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// 药库: keeps the catalogue's identification codes and policies.
+pub const CATALOGUE_WRITE: Access = Access::Roles(&[Role::DrugStore]);
+/// Who may look at the catalogue's trace data: the drug store, pharmacists, the insurance
+/// office (whose uploads depend on it).
+pub const CATALOGUE_READ: Access =
+    Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Insurance]);
+/// 药库: purchase warehouse-in (采购入库).
+pub const RECEIPTS: Access = Access::Roles(&[Role::DrugStore]);
+/// 门诊药房: outpatient dispensing.
+pub const DISPENSERS: Access = Access::Roles(&[Role::Pharmacist]);
+/// Who may trace a code: the drug store, pharmacists and the insurance office.
+pub const TRACERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Insurance]);
+/// Who scans codes: drug store, pharmacists, ward nurses.
+pub const SCANNERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Nurse]);
+
+/// The module's JSON endpoints and pages.
+pub fn routes(state: TraceState) -> Routes<()> {
+    api_routes().merge(crate::pages::routes()).with_state(state)
+}
+
+fn api_routes() -> Routes<TraceState> {
+    Routes::new()
+        .api(
+            Method::GET,
+            "/api/tracecode/drugs",
+            CATALOGUE_READ,
+            get(list_drugs),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/drugs/{code}",
+            CATALOGUE_READ,
+            get(get_drug),
+        )
+        .api(
+            Method::PUT,
+            "/api/tracecode/drugs/{code}/policy",
+            CATALOGUE_WRITE,
+            put(put_policy),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/drugs/{code}/idents",
+            CATALOGUE_WRITE,
+            post(post_ident),
+        )
+        .api(
+            Method::DELETE,
+            "/api/tracecode/idents/{id}",
+            CATALOGUE_WRITE,
+            delete(delete_ident),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/idents/import",
+            CATALOGUE_WRITE,
+            post(import_idents),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/identify",
+            SCANNERS,
+            post(identify),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/receipts",
+            RECEIPTS,
+            get(list_receipts),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/receipts",
+            RECEIPTS,
+            post(create_receipt),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/receipts/{id}",
+            RECEIPTS,
+            get(get_receipt),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/receipts/{id}/scans",
+            RECEIPTS,
+            post(scan_receipt),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/receipts/{id}/unscan",
+            RECEIPTS,
+            post(unscan_receipt),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/receipts/{id}/confirm",
+            RECEIPTS,
+            post(confirm_receipt),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/trace",
+            TRACERS,
+            get(trace_code),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses",
+            DISPENSERS,
+            post(open_dispense),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/dispenses/{id}",
+            DISPENSERS,
+            get(get_dispense),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/scans",
+            DISPENSERS,
+            post(scan_dispense),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/lines/{line}/uncollected",
+            DISPENSERS,
+            post(uncollected_line),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/confirm",
+            DISPENSERS,
+            post(confirm_dispense),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/returns",
+            DISPENSERS,
+            post(return_dispensed),
+        )
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub filter: String,
+    pub limit: Option<u64>,
+}
+
+async fn list_drugs(
+    State(s): State<TraceState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<CatalogueDrug>>, AppError> {
+    let limit = q.limit.unwrap_or(100);
+    let drugs = cat::list_drugs(&*s.db, &q.q, DrugFilter::parse(&q.filter), limit).await?;
+    Ok(Json(drugs))
+}
+
+/// A drug with its identification codes.
+#[derive(Serialize)]
+pub struct DrugDetail {
+    pub drug: CatalogueDrug,
+    pub idents: Vec<Ident>,
+}
+
+async fn load_detail(db: &Db, code: &str) -> Result<DrugDetail, AppError> {
+    let drug = cat::drug(&**db, code)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("没有药品「{code}」")))?;
+    let idents = cat::idents_of(&**db, code).await?;
+    Ok(DrugDetail { drug, idents })
+}
+
+async fn get_drug(
+    State(s): State<TraceState>,
+    Path(code): Path<String>,
+) -> Result<Json<DrugDetail>, AppError> {
+    Ok(Json(load_detail(&s.db, &code).await?))
+}
+
+/// Reads a JSON body, refusing a malformed one with its reason (never a 500).
+fn json_body<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<T, AppError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return Err(AppError::bad_request(
+            "JSON_REQUIRED",
+            "请求体应为 JSON（Content-Type: application/json）",
+        ));
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| AppError::bad_request("BAD_JSON", format!("JSON 内容有误：{e}")))
+}
+
+#[derive(Deserialize)]
+pub struct PolicyBody {
+    pub policy: String,
+    pub reason: Option<String>,
+}
+
+async fn put_policy(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DrugDetail>, AppError> {
+    let b: PolicyBody = json_body(&headers, &body)?;
+    let setting = PolicySetting::parse(&b.policy, b.reason.as_deref())?;
+    cat::set_policy(
+        &s.db,
+        &code,
+        &setting,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(load_detail(&s.db, &code).await?))
+}
+
+#[derive(Deserialize)]
+pub struct IdentBody {
+    pub code: String,
+    pub level: String,
+    pub units: serde_json::Value,
+}
+
+async fn post_ident(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let b: IdentBody = json_body(&headers, &body)?;
+    let units = match &b.units {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let n = NewIdent::parse(&b.code, &b.level, &units)?;
+    let ident = cat::add_ident(&s.db, &code, &n, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(ident)).into_response())
+}
+
+async fn delete_ident(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Ident>, AppError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::not_found("没有这条标识码"))?;
+    let removed = cat::remove_ident(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(removed))
+}
+
+/// Reads an import file's bytes (CSV in UTF-8 or GBK) into rows, every bad row named.
+pub fn read_import(bytes: &[u8]) -> Result<Vec<crate::domain::catalogue::ImportRow>, TraceError> {
+    let text = decode_text(bytes);
+    let rows = csv_rows(&text).map_err(|e| TraceError::Import(vec![e]))?;
+    parse_import(&rows).map_err(TraceError::Import)
+}
+
+async fn import_idents(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ImportSummary>, AppError> {
+    let is_csv = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv"));
+    if !is_csv {
+        return Err(AppError::bad_request(
+            "CSV_REQUIRED",
+            "请以 CSV 文件上传（Content-Type: text/csv）",
+        ));
+    }
+    let rows = read_import(&body)?;
+    let summary =
+        cat::import_idents(&s.db, &rows, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(summary))
+}
+
+#[derive(Deserialize)]
+pub struct IdentifyBody {
+    pub code: String,
+}
+
+/// A scanned code read and looked up: its parse report, and the drug it belongs to (null:
+/// 未对照).
+#[derive(Serialize)]
+pub struct Identified {
+    #[serde(flatten)]
+    pub report: ParseReport,
+    /// The code's identity (what "received once, dispensed once" is decided on).
+    pub key: Option<String>,
+    pub ident: Option<Ident>,
+    pub drug: Option<CatalogueDrug>,
+    /// 未对照: parsed, but no identification code of the catalogue matches.
+    pub unmapped: bool,
+}
+
+async fn identify(
+    State(s): State<TraceState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Identified>, AppError> {
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let report = ParseReport::of(&b.code);
+    let Ok(code) = TraceCode::parse(&b.code) else {
+        return Ok(Json(Identified {
+            report,
+            key: None,
+            ident: None,
+            drug: None,
+            unmapped: false,
+        }));
+    };
+    let ident = cat::identify(&*s.db, &code).await?;
+    let drug = match &ident {
+        Some(i) => cat::drug(&*s.db, &i.drug_code).await?,
+        None => None,
+    };
+    Ok(Json(Identified {
+        report,
+        key: Some(code.key()),
+        unmapped: ident.is_none(),
+        ident,
+        drug,
+    }))
+}
+
+// ---- purchase warehouse-in ----
+
+/// A receipt id from a path: anything else is "no such receipt".
+pub fn receipt_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::from(crate::domain::receipt::ReceiptError::NoSuchReceipt))
+}
+
+async fn list_receipts(
+    State(s): State<TraceState>,
+) -> Result<Json<Vec<receipt::ReceiptSummary>>, AppError> {
+    Ok(Json(receipt::list(&*s.db, 200).await?))
+}
+
+async fn create_receipt(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let raw: RawReceipt = json_body(&headers, &body)?;
+    let r = NewReceipt::parse(&raw).map_err(AppError::fields)?;
+    let view = receipt::create(&s.db, &r, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn get_receipt(
+    State(s): State<TraceState>,
+    Path(id): Path<String>,
+) -> Result<Json<receipt::ReceiptView>, AppError> {
+    let id = receipt_id(&id)?;
+    receipt::get(&*s.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| crate::domain::receipt::ReceiptError::NoSuchReceipt.into())
+}
+
+async fn scan_receipt(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<receipt::ScanOk>, AppError> {
+    let id = receipt_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let ok = receipt::scan(
+        &s.db,
+        id,
+        &b.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+async fn unscan_receipt(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<receipt::ReceiptView>, AppError> {
+    let id = receipt_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    receipt::unscan(
+        &s.db,
+        id,
+        &b.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    get_receipt(State(s), Path(id.to_string())).await
+}
+
+async fn confirm_receipt(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<receipt::ReceiptView>, AppError> {
+    let id = receipt_id(&id)?;
+    let view = receipt::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(view))
+}
+
+// ---- outpatient dispensing ----
+
+/// A dispense id from a path: anything else is "no such dispense".
+pub fn dispense_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchDispense))
+}
+
+#[derive(Deserialize)]
+pub struct OpenBody {
+    pub rx_no: String,
+}
+
+async fn open_dispense(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<dispense::DispenseView>, AppError> {
+    let b: OpenBody = json_body(&headers, &body)?;
+    let v = dispense::open(
+        &s.db,
+        b.rx_no.trim(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(v))
+}
+
+async fn get_dispense(
+    State(s): State<TraceState>,
+    Path(id): Path<String>,
+) -> Result<Json<dispense::DispenseView>, AppError> {
+    let id = dispense_id(&id)?;
+    dispense::get(&*s.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| crate::domain::dispense::DispenseError::NoSuchDispense.into())
+}
+
+async fn scan_dispense(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<dispense::DispenseScanOk>, AppError> {
+    let id = dispense_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let ok = dispense::scan(
+        &s.db,
+        id,
+        &b.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+#[derive(Deserialize)]
+pub struct ReasonBody {
+    #[serde(default)]
+    pub reason: String,
+}
+
+async fn uncollected_line(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<dispense::DispenseView>, AppError> {
+    let id = dispense_id(&id)?;
+    let line: i64 = line
+        .parse()
+        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchLine(0)))?;
+    let b: ReasonBody = json_body(&headers, &body)?;
+    dispense::mark_uncollected(
+        &s.db,
+        id,
+        line,
+        &b.reason,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    get_dispense(State(s), Path(id.to_string())).await
+}
+
+async fn confirm_dispense(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<dispense::DispenseView>, AppError> {
+    let id = dispense_id(&id)?;
+    let v = dispense::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(v))
+}
+
+// ---- trace one code ----
+
+#[derive(Deserialize)]
+pub struct TraceQuery {
+    #[serde(default)]
+    pub code: String,
+}
+
+/// A code read, and where it has been (null: never received here).
+#[derive(Serialize)]
+pub struct TraceAnswer {
+    #[serde(flatten)]
+    pub report: ParseReport,
+    pub key: Option<String>,
+    pub trace: Option<crate::store::trace::CodeTrace>,
+}
+
+/// Reads a code and traces it.
+pub async fn trace_answer(db: &Db, raw: &str) -> Result<TraceAnswer, AppError> {
+    let report = ParseReport::of(raw);
+    let Ok(code) = TraceCode::parse(raw) else {
+        return Ok(TraceAnswer {
+            report,
+            key: None,
+            trace: None,
+        });
+    };
+    let key = code.key();
+    let trace = crate::store::trace::trace(&**db, &key).await?;
+    Ok(TraceAnswer {
+        report,
+        key: Some(key),
+        trace,
+    })
+}
+
+async fn trace_code(
+    State(s): State<TraceState>,
+    Query(q): Query<TraceQuery>,
+) -> Result<Json<TraceAnswer>, AppError> {
+    Ok(Json(trace_answer(&s.db, &q.code).await?))
+}
+
+#[derive(Deserialize)]
+pub struct ReturnBody {
+    pub code: String,
+    /// The package cannot be resold: to quarantine, not back to stock.
+    #[serde(default)]
+    pub quarantine: bool,
+}
+
+async fn return_dispensed(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<dispense::Returned>, AppError> {
+    let id = dispense_id(&id)?;
+    let b: ReturnBody = json_body(&headers, &body)?;
+    let r = dispense::return_code(
+        &s.db,
+        id,
+        &b.code,
+        b.quarantine,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(r))
+}

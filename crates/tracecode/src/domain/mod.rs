@@ -1,0 +1,6 @@
+//! Pure rules of the module: no I/O, no database, no HTTP.
+
+pub mod catalogue;
+pub mod code;
+pub mod dispense;
+pub mod receipt;

@@ -1,0 +1,6 @@
+//! The schema of trace codes, one migration per file (a migration is named after its file).
+
+pub mod m4001_trace_catalogue;
+pub mod m4002_trace_receipt;
+pub mod m4003_trace_dispense;
+pub mod m4004_trace_return;

@@ -1,0 +1,837 @@
+//! Pages for people: the catalogue's trace data (药品追溯 › 药品目录对照) and the import of
+//! identification codes.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use yiqiao_core::Role;
+use yiqiao_http::{AppError, CsrfForm, CurrentUser, Routes, Shell};
+use yiqiao_store::audit::Actor;
+
+use crate::api::{
+    CATALOGUE_READ, CATALOGUE_WRITE, DISPENSERS, ListQuery, RECEIPTS, TRACERS, TraceAnswer,
+    TraceQuery, TraceState, dispense_id, read_import, receipt_id, trace_answer,
+};
+use crate::domain::catalogue::{NewIdent, PackLevel, PolicySetting, TracePolicy};
+use crate::domain::dispense::DispenseError;
+use crate::domain::receipt::{NewReceipt, RawLine, RawReceipt, ReceiptError};
+use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
+use crate::store::dispense::{self as dp, DispenseView};
+use crate::store::receipt::{self as rc, ReceiptSummary, ReceiptView};
+
+pub fn routes() -> Routes<TraceState> {
+    Routes::new()
+        .page_get("/tracecode/catalogue", CATALOGUE_READ, get(catalogue_page))
+        .page_get(
+            "/tracecode/catalogue/{code}",
+            CATALOGUE_READ,
+            get(drug_page),
+        )
+        .page_post(
+            "/tracecode/catalogue/{code}/policy",
+            CATALOGUE_WRITE,
+            post(policy_post),
+        )
+        .page_post(
+            "/tracecode/catalogue/{code}/idents",
+            CATALOGUE_WRITE,
+            post(ident_post),
+        )
+        .page_post(
+            "/tracecode/idents/{id}/remove",
+            CATALOGUE_WRITE,
+            post(ident_remove),
+        )
+        .page_get("/tracecode/import", CATALOGUE_WRITE, get(import_page))
+        .page_post("/tracecode/import", CATALOGUE_WRITE, post(import_post))
+        .page_get("/tracecode/receipts", RECEIPTS, get(receipts_page))
+        .page_post("/tracecode/receipts", RECEIPTS, post(receipt_create))
+        .page_get("/tracecode/receipts/{id}", RECEIPTS, get(receipt_page))
+        .page_post(
+            "/tracecode/receipts/{id}/scan",
+            RECEIPTS,
+            post(receipt_scan),
+        )
+        .page_post(
+            "/tracecode/receipts/{id}/confirm",
+            RECEIPTS,
+            post(receipt_confirm),
+        )
+        .page_get("/tracecode/trace", TRACERS, get(trace_page))
+        .page_get("/tracecode/dispensing", DISPENSERS, get(dispensing_page))
+        .page_post("/tracecode/dispensing", DISPENSERS, post(dispensing_open))
+        .page_get("/tracecode/dispenses/{id}", DISPENSERS, get(dispense_page))
+        .page_post(
+            "/tracecode/dispenses/{id}/scan",
+            DISPENSERS,
+            post(dispense_scan),
+        )
+        .page_post(
+            "/tracecode/dispenses/{id}/lines/{line}/uncollected",
+            DISPENSERS,
+            post(dispense_uncollected),
+        )
+        .page_post(
+            "/tracecode/dispenses/{id}/confirm",
+            DISPENSERS,
+            post(dispense_confirm),
+        )
+        .page_post(
+            "/tracecode/dispenses/{id}/return",
+            DISPENSERS,
+            post(dispense_return),
+        )
+}
+
+fn html(status: StatusCode, page: &impl Template) -> Result<Response, AppError> {
+    Ok((status, Html(page.render()?)).into_response())
+}
+
+// ---- the list ----
+
+#[derive(Template)]
+#[template(path = "tracecode_catalogue.html")]
+struct CataloguePage {
+    shell: Shell,
+    q: String,
+    filter: String,
+    drugs: Vec<CatalogueDrug>,
+    limit: u64,
+}
+
+impl CataloguePage {
+    fn filters(&self) -> [(&'static str, &'static str); 3] {
+        [("", "全部"), ("unmapped", "未对照"), ("exempt", "免扫")]
+    }
+}
+
+async fn catalogue_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let limit = 200;
+    let drugs = cat::list_drugs(&*s.db, &q.q, DrugFilter::parse(&q.filter), limit).await?;
+    html(
+        StatusCode::OK,
+        &CataloguePage {
+            shell,
+            q: q.q,
+            filter: q.filter,
+            drugs,
+            limit,
+        },
+    )
+}
+
+// ---- one drug ----
+
+#[derive(Template)]
+#[template(path = "tracecode_drug.html")]
+struct DrugPage {
+    shell: Shell,
+    drug: CatalogueDrug,
+    idents: Vec<Ident>,
+    error: Option<String>,
+    can_edit: bool,
+    policies: Vec<(&'static str, &'static str)>,
+    levels: Vec<(&'static str, &'static str)>,
+}
+
+async fn render_drug(
+    s: &TraceState,
+    shell: Shell,
+    code: &str,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let drug = cat::drug(&*s.db, code)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("没有药品「{code}」")))?;
+    let idents = cat::idents_of(&*s.db, code).await?;
+    let can_edit = shell.has(Role::DrugStore);
+    html(
+        status,
+        &DrugPage {
+            shell,
+            drug,
+            idents,
+            error,
+            can_edit,
+            policies: TracePolicy::ALL
+                .iter()
+                .map(|p| (p.as_str(), p.label()))
+                .collect(),
+            levels: PackLevel::ALL
+                .iter()
+                .map(|l| (l.as_str(), l.label()))
+                .collect(),
+        },
+    )
+}
+
+async fn drug_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    render_drug(&s, shell, &code, StatusCode::OK, None).await
+}
+
+/// After a refused form, the page again with the reason; after success, back to the page.
+async fn settle(
+    s: &TraceState,
+    shell: Shell,
+    code: &str,
+    result: Result<(), AppError>,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/tracecode/catalogue/{}", url_part(code))).into_response())
+        }
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND => {
+            let status = e.status();
+            render_drug(s, shell, code, status, Some(e.body.message)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A drug code inside a path (HIS codes may hold characters a URL reserves).
+fn url_part(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct PolicyForm {
+    policy: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn policy_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<PolicyForm>,
+) -> Result<Response, AppError> {
+    let result = async {
+        let setting = PolicySetting::parse(&f.policy, Some(&f.reason))?;
+        cat::set_policy(
+            &s.db,
+            &code,
+            &setting,
+            &Actor::person(me.actor()),
+            s.clock.now(),
+        )
+        .await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    settle(&s, shell, &code, result).await
+}
+
+#[derive(Deserialize)]
+struct IdentForm {
+    code: String,
+    level: String,
+    units: String,
+}
+
+async fn ident_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(code): Path<String>,
+    CsrfForm(f): CsrfForm<IdentForm>,
+) -> Result<Response, AppError> {
+    let result = async {
+        let n = NewIdent::parse(&f.code, &f.level, &f.units)?;
+        cat::add_ident(&s.db, &code, &n, &Actor::person(me.actor()), s.clock.now()).await?;
+        Ok::<(), AppError>(())
+    }
+    .await;
+    settle(&s, shell, &code, result).await
+}
+
+#[derive(Deserialize)]
+struct Empty {}
+
+async fn ident_remove(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id: i64 = id
+        .parse()
+        .map_err(|_| AppError::not_found("没有这条标识码"))?;
+    let removed = cat::remove_ident(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Redirect::to(&format!(
+        "/tracecode/catalogue/{}",
+        url_part(&removed.drug_code)
+    ))
+    .into_response())
+}
+
+// ---- import ----
+
+#[derive(Template)]
+#[template(path = "tracecode_import.html")]
+struct ImportPage {
+    shell: Shell,
+    csv: String,
+    summary: Option<ImportSummary>,
+    errors: Vec<String>,
+}
+
+async fn import_page(shell: Shell) -> Result<Response, AppError> {
+    html(
+        StatusCode::OK,
+        &ImportPage {
+            shell,
+            csv: String::new(),
+            summary: None,
+            errors: Vec::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ImportForm {
+    #[serde(default)]
+    csv: String,
+}
+
+async fn import_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<ImportForm>,
+) -> Result<Response, AppError> {
+    let result = match read_import(f.csv.as_bytes()) {
+        Ok(rows) => {
+            cat::import_idents(&s.db, &rows, &Actor::person(me.actor()), s.clock.now()).await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(summary) => html(
+            StatusCode::OK,
+            &ImportPage {
+                shell,
+                csv: String::new(),
+                summary: Some(summary),
+                errors: Vec::new(),
+            },
+        ),
+        Err(crate::TraceError::Import(fields)) => html(
+            StatusCode::BAD_REQUEST,
+            &ImportPage {
+                shell,
+                csv: f.csv,
+                summary: None,
+                errors: fields
+                    .iter()
+                    .map(|e| format!("{}：{}", e.field, e.message))
+                    .collect(),
+            },
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+// ---- purchase warehouse-in ----
+
+/// Blank line rows on the new-receipt form.
+const FORM_LINES: usize = 8;
+
+#[derive(Template)]
+#[template(path = "tracecode_receipts.html")]
+struct ReceiptsPage {
+    shell: Shell,
+    receipts: Vec<ReceiptSummary>,
+    rows: Vec<usize>,
+    errors: Vec<String>,
+}
+
+async fn render_receipts(
+    s: &TraceState,
+    shell: Shell,
+    status: StatusCode,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    html(
+        status,
+        &ReceiptsPage {
+            shell,
+            receipts: rc::list(&*s.db, 100).await?,
+            rows: (0..FORM_LINES).collect(),
+            errors,
+        },
+    )
+}
+
+async fn receipts_page(State(s): State<TraceState>, shell: Shell) -> Result<Response, AppError> {
+    render_receipts(&s, shell, StatusCode::OK, Vec::new()).await
+}
+
+/// A form whose fields are named `field_N` for line N.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    fn get(&self, key: &str) -> String {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn raw_receipt(f: &Pairs) -> RawReceipt {
+    let opt = |k: &str| Some(f.get(k)).filter(|v| !v.trim().is_empty());
+    let lines = (0..FORM_LINES)
+        .filter(|i| !f.get(&format!("drug_code_{i}")).trim().is_empty())
+        .map(|i| RawLine {
+            drug_code: f.get(&format!("drug_code_{i}")),
+            batch_no: f.get(&format!("batch_no_{i}")),
+            manu_date: f.get(&format!("manu_date_{i}")),
+            expiry: f.get(&format!("expiry_{i}")),
+            // A non-number becomes 0, which the check refuses with the field's name.
+            packages: f.get(&format!("packages_{i}")).trim().parse().unwrap_or(0),
+            price_fen: f.get(&format!("price_fen_{i}")).trim().parse().ok(),
+        })
+        .collect();
+    RawReceipt {
+        supplier_name: f.get("supplier_name"),
+        supplier_licence: opt("supplier_licence"),
+        invoice_no: opt("invoice_no"),
+        dynt_no: opt("dynt_no"),
+        location: opt("location"),
+        lines,
+    }
+}
+
+async fn receipt_create(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<Pairs>,
+) -> Result<Response, AppError> {
+    let parsed = match NewReceipt::parse(&raw_receipt(&f)) {
+        Ok(r) => r,
+        Err(fields) => {
+            let errors = fields.iter().map(ToString::to_string).collect();
+            return render_receipts(&s, shell, StatusCode::BAD_REQUEST, errors).await;
+        }
+    };
+    match rc::create(&s.db, &parsed, &Actor::person(me.actor()), s.clock.now()).await {
+        Ok(v) => Ok(Redirect::to(&format!("/tracecode/receipts/{}", v.id)).into_response()),
+        Err(crate::TraceError::Receipt(e)) => {
+            let status = AppError::from(e.clone()).status();
+            render_receipts(&s, shell, status, vec![e.to_string()]).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The verdict of the last scan, shown above the scan field.
+struct Verdict {
+    ok: bool,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "tracecode_receipt.html")]
+struct ReceiptPage {
+    shell: Shell,
+    r: ReceiptView,
+    verdict: Option<Verdict>,
+}
+
+impl ReceiptPage {
+    fn total_required(&self) -> i64 {
+        self.r.lines.iter().map(|l| l.required).sum()
+    }
+    fn total_scanned(&self) -> i64 {
+        self.r.lines.iter().map(|l| l.scanned).sum()
+    }
+}
+
+async fn render_receipt(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    status: StatusCode,
+    verdict: Option<Verdict>,
+) -> Result<Response, AppError> {
+    let r = rc::get(&*s.db, id)
+        .await?
+        .ok_or(ReceiptError::NoSuchReceipt)?;
+    html(status, &ReceiptPage { shell, r, verdict })
+}
+
+async fn receipt_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = receipt_id(&id)?;
+    render_receipt(&s, shell, id, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+struct ScanForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// The scan without JavaScript: the page again, with the verdict.
+async fn receipt_scan(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ScanForm>,
+) -> Result<Response, AppError> {
+    let id = receipt_id(&id)?;
+    let (status, verdict) = match rc::scan(
+        &s.db,
+        id,
+        &f.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(ok) => (
+            StatusCode::OK,
+            Verdict {
+                ok: true,
+                text: format!(
+                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
+                    ok.drug_name, ok.line_no, ok.scanned, ok.required
+                ),
+            },
+        ),
+        Err(crate::TraceError::Db(e)) => return Err(e.into()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if err.status() == StatusCode::NOT_FOUND {
+                return Err(err);
+            }
+            (
+                err.status(),
+                Verdict {
+                    ok: false,
+                    text: format!("✗ {}", err.body.message),
+                },
+            )
+        }
+    };
+    render_receipt(&s, shell, id, status, Some(verdict)).await
+}
+
+async fn receipt_confirm(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = receipt_id(&id)?;
+    match rc::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tracecode/receipts/{id}")).into_response()),
+        Err(crate::TraceError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if err.status() == StatusCode::NOT_FOUND {
+                return Err(err);
+            }
+            let verdict = Verdict {
+                ok: false,
+                text: format!("✗ {}", err.body.message),
+            };
+            render_receipt(&s, shell, id, err.status(), Some(verdict)).await
+        }
+    }
+}
+
+// ---- outpatient dispensing ----
+
+#[derive(Template)]
+#[template(path = "tracecode_dispensing.html")]
+struct DispensingPage {
+    shell: Shell,
+    error: Option<String>,
+}
+
+async fn dispensing_page(shell: Shell) -> Result<Response, AppError> {
+    html(StatusCode::OK, &DispensingPage { shell, error: None })
+}
+
+#[derive(Deserialize)]
+struct OpenForm {
+    #[serde(default)]
+    rx_no: String,
+}
+
+async fn dispensing_open(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<OpenForm>,
+) -> Result<Response, AppError> {
+    match dp::open(
+        &s.db,
+        f.rx_no.trim(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(d) => Ok(Redirect::to(&format!("/tracecode/dispenses/{}", d.id)).into_response()),
+        Err(crate::TraceError::Dispense(e)) => {
+            let status = AppError::from(e.clone()).status();
+            html(
+                status,
+                &DispensingPage {
+                    shell,
+                    error: Some(e.to_string()),
+                },
+            )
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tracecode_dispense.html")]
+struct DispensePage {
+    shell: Shell,
+    d: DispenseView,
+    verdict: Option<Verdict>,
+}
+
+impl DispensePage {
+    fn total_required(&self) -> i64 {
+        self.d.lines.iter().map(|l| l.required).sum()
+    }
+    fn total_scanned(&self) -> i64 {
+        self.d.lines.iter().map(|l| l.scanned).sum()
+    }
+}
+
+async fn render_dispense(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    status: StatusCode,
+    verdict: Option<Verdict>,
+) -> Result<Response, AppError> {
+    let d = dp::get(&*s.db, id)
+        .await?
+        .ok_or(DispenseError::NoSuchDispense)?;
+    html(status, &DispensePage { shell, d, verdict })
+}
+
+async fn dispense_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    render_dispense(&s, shell, id, StatusCode::OK, None).await
+}
+
+/// The page again with a refusal as its verdict; a missing dispense stays a 404.
+async fn refused_dispense(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    e: crate::TraceError,
+) -> Result<Response, AppError> {
+    if let crate::TraceError::Db(e) = e {
+        return Err(e.into());
+    }
+    let err = AppError::from(e);
+    if err.status() == StatusCode::NOT_FOUND && err.body.code == "NO_SUCH_DISPENSE" {
+        return Err(err);
+    }
+    let verdict = Verdict {
+        ok: false,
+        text: format!("✗ {}", err.body.message),
+    };
+    render_dispense(s, shell, id, err.status(), Some(verdict)).await
+}
+
+async fn dispense_scan(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ScanForm>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    match dp::scan(
+        &s.db,
+        id,
+        &f.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(ok) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
+                    ok.drug_name, ok.rx_line_no, ok.scanned, ok.required
+                ),
+            };
+            render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_dispense(&s, shell, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+async fn dispense_uncollected(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    let line: i64 = line
+        .parse()
+        .map_err(|_| AppError::from(DispenseError::NoSuchLine(0)))?;
+    match dp::mark_uncollected(
+        &s.db,
+        id,
+        line,
+        &f.reason,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/tracecode/dispenses/{id}")).into_response()),
+        Err(e) => refused_dispense(&s, shell, id, e).await,
+    }
+}
+
+async fn dispense_confirm(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    match dp::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tracecode/dispenses/{id}")).into_response()),
+        Err(e) => refused_dispense(&s, shell, id, e).await,
+    }
+}
+
+// ---- trace one code ----
+
+#[derive(Template)]
+#[template(path = "tracecode_trace.html")]
+struct TracePage {
+    shell: Shell,
+    code: String,
+    answer: Option<TraceAnswer>,
+}
+
+impl TracePage {
+    /// Shown in Beijing time.
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+}
+
+async fn trace_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Query(q): Query<TraceQuery>,
+) -> Result<Response, AppError> {
+    let answer = if q.code.trim().is_empty() {
+        None
+    } else {
+        Some(trace_answer(&s.db, &q.code).await?)
+    };
+    html(
+        StatusCode::OK,
+        &TracePage {
+            shell,
+            code: q.code,
+            answer,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+struct ReturnForm {
+    #[serde(default)]
+    code: String,
+    /// A checkbox: present when the package cannot be resold.
+    quarantine: Option<String>,
+}
+
+async fn dispense_return(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ReturnForm>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    let quarantine = f.quarantine.is_some();
+    match dp::return_code(
+        &s.db,
+        id,
+        &f.code,
+        quarantine,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(r) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ 已退回：{}（{}）",
+                    r.key,
+                    crate::domain::receipt::state_label(&r.state)
+                ),
+            };
+            render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_dispense(&s, shell, id, e).await,
+    }
+}

@@ -1,0 +1,7 @@
+//! The module's tables and queries.
+
+pub mod catalogue;
+pub mod dispense;
+pub mod entities;
+pub mod receipt;
+pub mod trace;

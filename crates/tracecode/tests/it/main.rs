@@ -1,0 +1,10 @@
+//! yiqiao-tracecode's integration tests, on SQLite or on PostgreSQL when
+//! `YIQIAO_TEST_DATABASE_URL` is set.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod catalogue;
+mod demo;
+mod dispense;
+mod fixtures;
+mod receipt;
+mod states;
