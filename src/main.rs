@@ -61,6 +61,95 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// DRG pre-grouping (DRG 预分组).
+    Drg {
+        #[command(subcommand)]
+        command: DrgCommand,
+    },
+    /// Drug trace codes (药品追溯码).
+    Tracecode {
+        #[command(subcommand)]
+        command: TracecodeCommand,
+    },
+    /// City-platform apps (健康台州) that may call /platform/v1 with signed requests.
+    PlatformApp {
+        #[command(subcommand)]
+        command: PlatformAppCommand,
+    },
+    /// Online number-taking (号源预约).
+    Booking {
+        #[command(subcommand)]
+        command: BookingCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PlatformAppCommand {
+    /// Register an app and print its secret (generated when not given; stored encrypted).
+    Add {
+        #[arg(long)]
+        app_id: String,
+        #[arg(long)]
+        name: String,
+        /// Where notices to the platform are sent.
+        #[arg(long)]
+        callback_url: Option<String>,
+        /// The shared secret (at least 16 characters); generated when absent.
+        #[arg(long, env = "YIQIAO_PLATFORM_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+    /// List the apps.
+    List,
+}
+
+#[derive(Subcommand)]
+enum BookingCommand {
+    /// One signed request to a platform API, as 健康台州 would send it; prints status and envelope.
+    /// e.g. `yiqiao booking client --base http://127.0.0.1:8080 --app-id demo-jktz --secret … GET /platform/v1/departments`
+    Client {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        base: String,
+        #[arg(long)]
+        app_id: String,
+        #[arg(long, env = "YIQIAO_PLATFORM_SECRET", hide_env_values = true)]
+        secret: String,
+        /// GET or POST.
+        method: String,
+        /// e.g. /platform/v1/schedules
+        path: String,
+        /// Query parameters, `name=value` (repeat).
+        #[arg(long = "query")]
+        query: Vec<String>,
+        /// JSON body.
+        #[arg(long)]
+        body: Option<String>,
+        /// Idempotency-Key of a POST (a fresh one when absent).
+        #[arg(long)]
+        idempotency_key: Option<String>,
+    },
+    /// Generate schedules from the templates for the next DAYS days.
+    Generate {
+        #[arg(long, default_value_t = 14)]
+        days: u32,
+    },
+    /// The end-of-day job: no-shows, suspensions, notices, settlement from the HIS.
+    EndOfDay,
+    /// The release-rush benchmark (on a fresh SQLite database, and on PostgreSQL with --postgres).
+    Bench {
+        #[arg(long, default_value_t = 4000)]
+        requests: usize,
+        #[arg(long, default_value_t = 64)]
+        connections: usize,
+        /// Online numbers of the schedule.
+        #[arg(long, default_value_t = 2000)]
+        places: u32,
+        /// A PostgreSQL server URL; a fresh database is created on it.
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Database pool size.
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -102,6 +191,55 @@ enum HisClientCommand {
 enum AuditCommand {
     /// Check the hash chain; exits 1 if a row was changed or deleted.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum TracecodeCommand {
+    /// Read codes as a scanner delivers them and print one JSON object per code:
+    /// {"input","ok","format","prefix7","gtin","serial","batch","expiry","error"}.
+    /// Exit status 0 when all parsed, 1 when any was refused.
+    Parse {
+        /// Codes: 20-digit, GS1 element strings (quote those with GS/TAB) or `(01)…(21)…`, MA.
+        #[arg(required = true)]
+        codes: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DrgCommand {
+    /// Group the cases of a CSV file (columns of the data's FORMAT.md): one result row per
+    /// case (Index, mdc, adrg, drg, status, drg_name, message); bad rows get status ERROR.
+    Group {
+        /// Grouping version, e.g. zj-drg-2022 or chs-drg-1.1.
+        #[arg(long, default_value = yiqiao_drg::DEFAULT_VERSION)]
+        version: String,
+        /// Folder holding the version folders (or the version folder itself).
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        /// Result CSV (default: standard output).
+        #[arg(long)]
+        output: Option<PathBuf>,
+        /// Add an `explain` column with the grouping path.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Cases per second on the reference cases and on generated ones, one core and all cores.
+    Bench {
+        /// The drg data folder (version folders, cases/, BASELINE.md).
+        #[arg(long)]
+        data: PathBuf,
+        /// Versions to measure (repeat or comma-separate).
+        #[arg(long = "version", value_delimiter = ',', default_values_t = ["zj-drg-2022".to_string(), "chs-drg-1.1".to_string()])]
+        versions: Vec<String>,
+        /// Number of generated cases.
+        #[arg(long, default_value_t = 1_000_000)]
+        generated: usize,
+        /// Times the reference cases are grouped per timed run.
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -292,6 +430,134 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                         "PostgreSQL 请用 pg_dump 备份，例如：pg_dump -Fc -f yiqiao.dump \"$YIQIAO_DATABASE_URL\""
                     );
                 }
+            }
+        }
+        Command::Drg { command } => match command {
+            DrgCommand::Group {
+                version,
+                data,
+                input,
+                output,
+                explain,
+            } => {
+                let summary = yiqiao_drg::cli::run_group(&yiqiao_drg::cli::GroupArgs {
+                    version,
+                    data,
+                    input,
+                    output,
+                    explain,
+                })?;
+                eprintln!("{summary}");
+            }
+            DrgCommand::Bench {
+                data,
+                versions,
+                generated,
+                rounds,
+            } => {
+                let args = yiqiao_drg::bench::BenchArgs {
+                    data,
+                    versions,
+                    generated,
+                    rounds,
+                };
+                let report = yiqiao_drg::bench::run(&args, &mut |l| eprintln!("{l}"))?;
+                print!("{report}");
+            }
+        },
+        Command::PlatformApp { command } => {
+            let db = yiqiao_web::server::open_db(&config).await?;
+            match command {
+                PlatformAppCommand::Add {
+                    app_id,
+                    name,
+                    callback_url,
+                    secret,
+                } => {
+                    let key = config.booking.key_provider(&config.data_dir);
+                    let secret = yiqiao_booking::cli::add_app(
+                        &db,
+                        &key,
+                        &app_id,
+                        &name,
+                        callback_url.as_deref(),
+                        secret.as_deref(),
+                        clock.now(),
+                    )
+                    .await?;
+                    println!("已登记平台应用 {app_id}，密钥（请妥善交给平台方）：\n{secret}");
+                }
+                PlatformAppCommand::List => {
+                    print!("{}", yiqiao_booking::cli::list_apps(&db).await?)
+                }
+            }
+        }
+        Command::Booking { command } => match command {
+            BookingCommand::Client {
+                base,
+                app_id,
+                secret,
+                method,
+                path,
+                query,
+                body,
+                idempotency_key,
+            } => {
+                let (status, text) = yiqiao_booking::cli::client(
+                    &base,
+                    &app_id,
+                    &secret,
+                    &method,
+                    &path,
+                    &query,
+                    body.as_deref(),
+                    idempotency_key.as_deref(),
+                )
+                .await?;
+                println!("HTTP {status}\n{text}");
+                if status >= 400 {
+                    return Ok(std::process::ExitCode::FAILURE);
+                }
+            }
+            BookingCommand::Generate { days } => {
+                let db = yiqiao_web::server::open_db(&config).await?;
+                let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
+                let n = yiqiao_booking::cli::generate(&db, &rules, days, clock.now()).await?;
+                println!("已按模板生成排班 {n} 个");
+            }
+            BookingCommand::EndOfDay => {
+                let db = yiqiao_web::server::open_db(&config).await?;
+                let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
+                let r = yiqiao_booking::cli::end_of_day(&db, &rules, clock.now()).await?;
+                println!(
+                    "日终完成：爽约 {}，新停约 {}，就诊 {}，结算 {}",
+                    r.no_shows, r.suspended, r.visited, r.settled
+                );
+            }
+            BookingCommand::Bench {
+                requests,
+                connections,
+                places,
+                postgres,
+                pool,
+            } => {
+                let args = yiqiao_booking::bench::BenchArgs {
+                    requests,
+                    connections,
+                    places,
+                    postgres,
+                    pool,
+                };
+                let report = yiqiao_booking::bench::run(&args, &mut |l| eprintln!("{l}")).await?;
+                print!("{report}");
+            }
+        },
+        Command::Tracecode {
+            command: TracecodeCommand::Parse { codes },
+        } => {
+            let all_ok = yiqiao_tracecode::cli::parse_codes(&codes, &mut std::io::stdout().lock())?;
+            if !all_ok {
+                return Ok(std::process::ExitCode::FAILURE);
             }
         }
         Command::Audit {

@@ -5,6 +5,10 @@
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+mod booking;
+mod drg;
+mod tracecode;
+
 const BIN: &str = env!("CARGO_BIN_EXE_yiqiao");
 
 struct Env {

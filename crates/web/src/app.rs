@@ -22,6 +22,8 @@ use crate::state::AppState;
 pub fn all_migrations() -> Vec<yiqiao_store::Migration> {
     let mut m = yiqiao_store::migrations();
     m.extend(yiqiao_his::migrations());
+    m.extend(yiqiao_booking::migrations());
+    m.extend(yiqiao_tracecode::migrations());
     m.extend(crate::migrations::all());
     m
 }
@@ -54,12 +56,54 @@ pub fn navigation() -> Vec<NavItem> {
             href: "/admin/audit",
             access: ADMIN,
         },
+        NavItem {
+            group: "药品追溯",
+            label: "药品目录对照",
+            href: "/tracecode/catalogue",
+            access: yiqiao_tracecode::api::CATALOGUE_READ,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "导入标识码",
+            href: "/tracecode/import",
+            access: yiqiao_tracecode::api::CATALOGUE_WRITE,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "采购入库",
+            href: "/tracecode/receipts",
+            access: yiqiao_tracecode::api::RECEIPTS,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "门诊发药扫码",
+            href: "/tracecode/dispensing",
+            access: yiqiao_tracecode::api::DISPENSERS,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "追溯码查询",
+            href: "/tracecode/trace",
+            access: yiqiao_tracecode::api::TRACERS,
+        },
     ]
+    .into_iter()
+    .chain(yiqiao_booking::pages::navigation())
+    .collect()
 }
 
 /// The outbox handlers of every module.
-pub fn outbox_registry(_config: &Config) -> Registry {
-    Registry::new()
+pub fn outbox_registry(config: &Config, db: &Db, clock: &Arc<dyn Clock>) -> Registry {
+    let mut r = Registry::new();
+    r.register(Arc::new(
+        yiqiao_booking::notice::NoticeHandler::from_config(
+            db.clone(),
+            clock.clone(),
+            &config.booking,
+            &config.data_dir,
+        ),
+    ));
+    r
 }
 
 /// The assembled application.
@@ -72,7 +116,14 @@ pub struct App {
 impl App {
     pub async fn new(db: Db, config: Config, clock: Arc<dyn Clock>) -> Result<App, sea_orm::DbErr> {
         let demo = crate::dashboard::is_demo(&db).await?;
-        let registry = Arc::new(outbox_registry(&config));
+        let registry = Arc::new(outbox_registry(&config, &db, &clock));
+        let booking = yiqiao_booking::BookingState::from_config(
+            db.clone(),
+            clock.clone(),
+            &config.booking,
+            &config.data_dir,
+        )
+        .map_err(sea_orm::DbErr::Custom)?;
         let site = Site {
             hospital: config.hospital.name.clone(),
             demo,
@@ -109,9 +160,18 @@ impl App {
             .with_state(state.clone());
         let his = yiqiao_his::routes(yiqiao_his::HisState {
             db: db.clone(),
+            clock: clock.clone(),
+        });
+        let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
+            db: db.clone(),
             clock,
         });
-        let (router, routes) = own.merge(his).into_parts();
+        let (router, routes) = own
+            .merge(his)
+            .merge(tracecode)
+            .merge(yiqiao_booking::routes(booking.clone()))
+            .merge(yiqiao_booking::pages::routes(booking))
+            .into_parts();
         let router = router
             .layer(middleware::from_fn(crate::errors::finish_errors))
             .layer(middleware::from_fn_with_state(

@@ -21,6 +21,8 @@ pub struct Config {
     pub login: LoginConfig,
     pub outbox: OutboxConfig,
     pub log: LogConfig,
+    /// 号源预约: release rules, limits, the key of platform-app secrets.
+    pub booking: yiqiao_booking::BookingConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -99,6 +101,7 @@ impl Default for Config {
             login: LoginConfig::default(),
             outbox: OutboxConfig::default(),
             log: LogConfig::default(),
+            booking: yiqiao_booking::BookingConfig::default(),
         }
     }
 }

@@ -35,6 +35,10 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
 pub struct DemoSummary {
     pub already: bool,
     pub his: String,
+    /// 药品追溯: identification codes and exemptions of the demo catalogue.
+    pub tracecode: String,
+    /// 号源预约: templates, schedules, the demo platform app and its secret.
+    pub booking: String,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -43,6 +47,12 @@ impl std::fmt::Display for DemoSummary {
             writeln!(f, "演示医院已载入过，未重复载入。")?;
         } else {
             writeln!(f, "已载入演示医院（演示数据）：{}", self.his)?;
+            if !self.tracecode.is_empty() {
+                writeln!(f, "  药品追溯：{}", self.tracecode)?;
+            }
+            if !self.booking.is_empty() {
+                writeln!(f, "  号源预约：{}", self.booking)?;
+            }
         }
         writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
         for (user, name, role) in DEMO_ACCOUNTS {
@@ -60,16 +70,22 @@ pub enum DemoError {
     Account(String),
     #[error("载入演示 HIS 数据失败：{0}")]
     His(String),
+    #[error("载入演示药品追溯数据失败：{0}")]
+    Tracecode(String),
+    #[error("载入演示号源数据失败：{0}")]
+    Booking(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
 
 /// Load the demo hospital into an empty database (a second call does nothing).
-pub async fn load(db: &Db, _config: &Config, now: DateTime<Utc>) -> Result<DemoSummary, DemoError> {
+pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSummary, DemoError> {
     if crate::dashboard::is_demo(db).await? {
         return Ok(DemoSummary {
             already: true,
             his: String::new(),
+            tracecode: String::new(),
+            booking: String::new(),
         });
     }
     let users = crate::auth::store::count(&**db).await?;
@@ -107,6 +123,20 @@ pub async fn load(db: &Db, _config: &Config, now: DateTime<Utc>) -> Result<DemoS
         s.ward_dispensing,
         s.inpatient_cases
     );
+    let tracecode = yiqiao_tracecode::demo::load(db, now)
+        .await
+        .map_err(|e| DemoError::Tracecode(e.to_string()))?
+        .to_string();
+    let booking_rules = config.booking.rules().map_err(DemoError::Booking)?;
+    let booking = yiqiao_booking::demo::load(
+        db,
+        &booking_rules,
+        &config.booking.key_provider(&config.data_dir),
+        now,
+    )
+    .await
+    .map_err(|e| DemoError::Booking(e.to_string()))?
+    .to_string();
     let txn = db.begin_write().await?;
     audit::record(
         &txn,
@@ -120,5 +150,7 @@ pub async fn load(db: &Db, _config: &Config, now: DateTime<Utc>) -> Result<DemoS
     Ok(DemoSummary {
         already: false,
         his: his.to_string(),
+        tracecode,
+        booking,
     })
 }

@@ -6,6 +6,7 @@ mod browser;
 mod people;
 mod roles;
 mod server;
+mod tracecode;
 
 use std::sync::Arc;
 

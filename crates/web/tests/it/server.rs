@@ -105,7 +105,9 @@ async fn the_demo_hospital_loads_once_its_accounts_sign_in_and_pages_say_demo() 
     let t = yiqiao_store::testing::TestDb::new(&yiqiao_web::all_migrations())
         .await
         .unwrap();
-    let cfg = yiqiao_web::Config::default();
+    let mut cfg = yiqiao_web::Config::default();
+    // The booking secrets' key from configuration, not a key file in the working directory.
+    cfg.booking.secret_key = "42".repeat(32);
     let first = yiqiao_web::demo::load(&t.db, &cfg, crate::t0())
         .await
         .unwrap();
