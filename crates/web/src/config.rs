@@ -20,6 +20,7 @@ pub struct Config {
     pub session: SessionConfig,
     pub login: LoginConfig,
     pub outbox: OutboxConfig,
+    pub jobs: JobsConfig,
     pub log: LogConfig,
     /// 号源预约: release rules, limits, the key of platform-app secrets.
     pub booking: yiqiao_booking::BookingConfig,
@@ -82,6 +83,24 @@ pub struct OutboxConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Run the scheduled jobs (booking end-of-day sweep, schedule generation) in this process.
+    pub enabled: bool,
+    /// Minutes between two rounds.
+    pub interval_minutes: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        JobsConfig {
+            enabled: true,
+            interval_minutes: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
 pub struct LogConfig {
     /// `human` or `json`.
     pub format: String,
@@ -100,6 +119,7 @@ impl Default for Config {
             session: SessionConfig::default(),
             login: LoginConfig::default(),
             outbox: OutboxConfig::default(),
+            jobs: JobsConfig::default(),
             log: LogConfig::default(),
             booking: yiqiao_booking::BookingConfig::default(),
         }

@@ -8,6 +8,7 @@ pub mod config;
 pub mod dashboard;
 pub mod demo;
 pub mod errors;
+pub mod jobs;
 pub mod migrations;
 pub mod openapi;
 pub mod server;

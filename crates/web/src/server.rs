@@ -28,6 +28,7 @@ pub struct Running {
     stop: tokio::sync::watch::Sender<bool>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
+    jobs: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -35,18 +36,21 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
-        if let Some(w) = self.worker {
-            let _ = w.await;
-        }
+        join_all([self.worker, self.jobs]).await;
     }
 
     /// Wait until the server ends by itself (after a signal).
     pub async fn wait(self) {
         let _ = self.server.await;
         let _ = self.stop.send(true);
-        if let Some(w) = self.worker {
-            let _ = w.await;
-        }
+        join_all([self.worker, self.jobs]).await;
+    }
+}
+
+/// Wait for the background workers to reach their safe point and end.
+async fn join_all<const N: usize>(workers: [Option<tokio::task::JoinHandle<()>>; N]) {
+    for w in workers.into_iter().flatten() {
+        let _ = w.await;
     }
 }
 
@@ -59,8 +63,19 @@ pub async fn start(
     signals: bool,
 ) -> anyhow::Result<Running> {
     let outbox_cfg = config.outbox.clone();
+    let jobs_cfg = config.jobs.clone();
+    let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
     let app = App::new(db.clone(), config, clock.clone()).await?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let jobs = jobs_cfg.enabled.then(|| {
+        tokio::spawn(crate::jobs::run(
+            db.clone(),
+            rules,
+            clock.clone(),
+            Duration::from_secs(jobs_cfg.interval_minutes.max(1) * 60),
+            stop_rx.clone(),
+        ))
+    });
     let worker = if outbox_cfg.enabled {
         let w = Worker::new(
             db,
@@ -107,6 +122,7 @@ pub async fn start(
         stop,
         server,
         worker,
+        jobs,
     })
 }
 

@@ -132,6 +132,8 @@ pub async fn spawn_app_with(config: Config) -> TestApp {
 /// Serve a database prepared beforehand (e.g. with the demo hospital loaded).
 pub async fn spawn_app_on(t: TestDb, mut config: Config) -> TestApp {
     config.outbox.enabled = false;
+    // Tests run the jobs by hand (jobs::tick), at the times they choose.
+    config.jobs.enabled = false;
     let clock = Arc::new(ManualClock::new(t0()));
     let running =
         yiqiao_web::server::start(t.db.clone(), config, clock.clone(), "127.0.0.1:0", false)

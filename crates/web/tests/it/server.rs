@@ -146,3 +146,23 @@ async fn the_demo_is_not_loaded_over_real_data() {
         .unwrap_err();
     assert!(err.to_string().contains("数据库不是空的"), "{err}");
 }
+
+#[tokio::test]
+async fn the_scheduled_jobs_generate_the_coming_days_once() {
+    let t = yiqiao_store::testing::TestDb::new(&yiqiao_web::all_migrations())
+        .await
+        .unwrap();
+    let mut cfg = yiqiao_web::Config::default();
+    cfg.booking.secret_key = "42".repeat(32);
+    yiqiao_web::demo::load(&t.db, &cfg, crate::t0())
+        .await
+        .unwrap();
+    let rules = cfg.booking.rules().unwrap();
+    // A week later, the days that came into the release horizon get their schedules…
+    let later = crate::t0() + chrono::Duration::days(7);
+    let first = yiqiao_web::jobs::tick(&t.db, &rules, later).await.unwrap();
+    assert!(first.schedules_created > 0, "{first:?}");
+    // …once: a second round (or a second node) creates nothing more.
+    let second = yiqiao_web::jobs::tick(&t.db, &rules, later).await.unwrap();
+    assert_eq!(second.schedules_created, 0, "{second:?}");
+}

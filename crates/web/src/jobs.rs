@@ -1,0 +1,61 @@
+//! Jobs that run by themselves while the server runs, so nobody has to remember them:
+//! booking's end-of-day sweep (爽约: tickets past their check-in deadline, the suspension rule,
+//! visits and settlements taken over from the HIS) and schedule generation over the release
+//! horizon. Both are idempotent — every change they make is conditional — so a second node
+//! running them at the same moment does no harm.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use yiqiao_core::time::Clock;
+use yiqiao_store::Db;
+
+/// What one round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Round {
+    pub no_shows: usize,
+    pub suspended: usize,
+    pub schedules_created: usize,
+}
+
+/// One round of every job, at `now`.
+pub async fn tick(
+    db: &Db,
+    rules: &yiqiao_booking::config::Rules,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Round> {
+    let eod = yiqiao_booking::cli::end_of_day(db, rules, now).await?;
+    // Generate one day past the release horizon so tomorrow's release finds its schedules.
+    let created =
+        yiqiao_booking::cli::generate(db, rules, rules.release.days_ahead + 1, now).await?;
+    Ok(Round {
+        no_shows: eod.no_shows,
+        suspended: eod.suspended,
+        schedules_created: created,
+    })
+}
+
+/// Run a round every `every` until `stop` turns true.
+pub async fn run(
+    db: Db,
+    rules: yiqiao_booking::config::Rules,
+    clock: Arc<dyn Clock>,
+    every: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        match tick(&db, &rules, clock.now()).await {
+            Ok(r) if r != Round::default() => tracing::info!(?r, "scheduled jobs"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "scheduled jobs failed; will try again"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+    }
+}
