@@ -65,3 +65,12 @@ pub fn load(dir: &Path, version: &str) -> Result<Version, LoadError> {
     }
     Ok(v)
 }
+
+/// The folder of a version: `dir` itself when it holds `version.tsv`, else `dir/<version>`.
+pub fn version_folder(dir: &Path, version: &str) -> PathBuf {
+    if dir.join("version.tsv").is_file() {
+        dir.to_path_buf()
+    } else {
+        dir.join(version)
+    }
+}

@@ -2,12 +2,14 @@
 //! ([`Case`]), grouping with its explanation ([`Grouping`], [`Step`]).
 
 mod case;
+pub mod checks;
 mod group;
 mod trace;
 mod tsv;
 mod version;
 
 pub use case::{Case, CaseText, Gender, parse_count, split_codes};
+pub use checks::{Finding, Rule, Severity, Stay, StayProcedure};
 pub use group::{Explained, Grouping, Scratch, Status};
 pub use trace::{CodeMatch, Complication, Step};
 pub use version::{EntryRule, NoSplit, RuleKind, SplitKind, Switches, Version, VersionFiles};

@@ -879,6 +879,30 @@ impl Version {
         }
     }
 
+    /// The first MDC whose diagnosis list holds `code` and which admits one sex only, with that
+    /// sex (1 男, 2 女): the version's own statement that the diagnosis belongs to that sex.
+    pub fn diagnosis_sex(&self, code: &str) -> Option<(&str, u8)> {
+        let mask = self.info(self.id(code)).mdc_mask;
+        self.mdcs.iter().enumerate().find_map(|(i, m)| {
+            (mask & (1 << i) != 0)
+                .then_some(m.gender)
+                .flatten()
+                .map(|g| (&*m.code, g))
+        })
+    }
+
+    /// The first MDC whose diagnosis list holds `code` and which admits one age (in years)
+    /// only, with that age (MDCP: 0, newborns).
+    pub fn diagnosis_age(&self, code: &str) -> Option<(&str, u32)> {
+        let mask = self.info(self.id(code)).mdc_mask;
+        self.mdcs.iter().enumerate().find_map(|(i, m)| {
+            (mask & (1 << i) != 0)
+                .then_some(m.age_years_eq)
+                .flatten()
+                .map(|a| (&*m.code, a))
+        })
+    }
+
     /// Codes the grouper uses as diagnoses (MDC lists, ADRG diagnosis lists, MCC/CC lists).
     pub fn grouping_diagnoses(&self) -> Vec<&str> {
         (0..self.texts.len() as u32)

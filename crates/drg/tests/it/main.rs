@@ -1,9 +1,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cases;
+mod checks;
 mod cli;
 mod explain;
+mod pages;
 mod props;
+mod queue;
+mod store;
 mod tables;
 
 use std::path::PathBuf;

@@ -1,0 +1,4 @@
+//! The schema of the DRG module, one migration per file (a migration is named after its file).
+
+pub mod m6001_drg_version;
+pub mod m6002_drg_case_check;
