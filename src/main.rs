@@ -71,10 +71,23 @@ enum Command {
         #[command(subcommand)]
         command: TracecodeCommand,
     },
+    /// A simulator of the NHSA 进销存 endpoint (3501–3507) for testing uploads: checks
+    /// required fields, refuses a code sold twice ("追溯码已销售"), takes faults on
+    /// POST /sim/fault, lists what it received on GET /sim/received.
+    NhsaSim {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9350")]
+        bind: String,
+    },
     /// City-platform apps (健康台州) that may call /platform/v1 with signed requests.
     PlatformApp {
         #[command(subcommand)]
         command: PlatformAppCommand,
+    },
+    /// Outpatient/emergency information pages (门（急）诊诊疗信息页).
+    Visitpage {
+        #[command(subcommand)]
+        command: VisitpageCommand,
     },
     /// Online number-taking (号源预约).
     Booking {
@@ -206,6 +219,22 @@ enum TracecodeCommand {
 }
 
 #[derive(Subcommand)]
+enum VisitpageCommand {
+    /// Run the quality rules VP-R01…VP-R32 on FILE (one page as a JSON object, an array of
+    /// pages, or JSON lines) and print one JSON line per finding
+    /// {"page","rule","severity","field","message"}. Exit status 1 when any error was found,
+    /// 0 when none, 2 when the input cannot be read.
+    Check {
+        file: PathBuf,
+        /// A folder of code tables (UTF-8 CSV, header `code,name`): icd10.csv, icd9cm3.csv,
+        /// tcm_disease.csv, tcm_syndrome.csv, department.csv, title.csv, anesthesia.csv,
+        /// nationality.csv, ethnicity.csv. A missing file means that table is not checked.
+        #[arg(long)]
+        dict: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum DrgCommand {
     /// Group the cases of a CSV file (columns of the data's FORMAT.md): one result row per
     /// case (Index, mdc, adrg, drg, status, drg_name, message); bad rows get status ERROR.
@@ -224,6 +253,22 @@ enum DrgCommand {
         /// Add an `explain` column with the grouping path.
         #[arg(long)]
         explain: bool,
+    },
+    /// Store a grouping version's tables in the database (replacing an earlier import of it).
+    Import {
+        /// The version folder, or the folder holding version folders.
+        dir: PathBuf,
+        /// The version to import (required to match the folder's version.tsv when given;
+        /// picks DIR/NAME when DIR holds version folders; default zj-drg-2022).
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Check every discharged case of the HIS feed (data checks before upload) with an
+    /// imported version and refill the records office's queue.
+    Check {
+        /// The imported grouping version to use.
+        #[arg(long, default_value = yiqiao_drg::DEFAULT_VERSION)]
+        version: String,
     },
     /// Cases per second on the reference cases and on generated ones, one core and all cores.
     Bench {
@@ -449,6 +494,36 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 })?;
                 eprintln!("{summary}");
             }
+            DrgCommand::Import { dir, version } => {
+                let db = yiqiao_web::server::open_db(&config).await?;
+                let stored = yiqiao_drg::store::import_folder(
+                    &db,
+                    &dir,
+                    version.as_deref(),
+                    &Actor::system("command-line"),
+                    clock.now(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                println!(
+                    "已导入分组方案「{}」（{} 个 DRG 组）",
+                    stored.name, stored.drg_count
+                );
+            }
+            DrgCommand::Check { version } => {
+                let db = yiqiao_web::server::open_db(&config).await?;
+                let v = yiqiao_drg::store::load(&*db, &version)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let run = yiqiao_drg::store::checks::run(
+                    &db,
+                    &v,
+                    &Actor::system("command-line"),
+                    clock.now(),
+                )
+                .await?;
+                println!("{run}");
+            }
             DrgCommand::Bench {
                 data,
                 versions,
@@ -552,6 +627,32 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 print!("{report}");
             }
         },
+        Command::NhsaSim { bind } => {
+            yiqiao_tracecode::sim::run(&bind).await?;
+        }
+        Command::Visitpage {
+            command: VisitpageCommand::Check { file, dict },
+        } => {
+            match yiqiao_visitpage::cli::run_check(
+                &file,
+                dict.as_deref(),
+                &mut std::io::stdout().lock(),
+            ) {
+                Ok(summary) => {
+                    eprintln!(
+                        "共检查 {} 页：错误 {} 个，警告 {} 个",
+                        summary.pages, summary.errors, summary.warnings
+                    );
+                    if summary.errors > 0 {
+                        return Ok(std::process::ExitCode::FAILURE);
+                    }
+                }
+                Err(e) => {
+                    eprintln!("错误：{e}");
+                    return Ok(std::process::ExitCode::from(2));
+                }
+            }
+        }
         Command::Tracecode {
             command: TracecodeCommand::Parse { codes },
         } => {

@@ -46,6 +46,8 @@ pub const RECEIPTS: Access = Access::Roles(&[Role::DrugStore]);
 pub const DISPENSERS: Access = Access::Roles(&[Role::Pharmacist]);
 /// Who may trace a code: the drug store, pharmacists and the insurance office.
 pub const TRACERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Insurance]);
+/// 医保办: the NHSA 进销存 messages (status, resend, 3507 delete).
+pub const UPLOADS: Access = Access::Roles(&[Role::Insurance]);
 /// Who scans codes: drug store, pharmacists, ward nurses.
 pub const SCANNERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Nurse]);
 

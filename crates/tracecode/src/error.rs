@@ -8,8 +8,15 @@ use crate::domain::catalogue::CatalogueError;
 use crate::domain::code::CodeError;
 use crate::domain::dispense::DispenseError;
 use crate::domain::receipt::ReceiptError;
+use crate::domain::upload::UploadError;
 
-yiqiao_http::app_error_from!(CatalogueError, CodeError, ReceiptError, DispenseError);
+yiqiao_http::app_error_from!(
+    CatalogueError,
+    CodeError,
+    ReceiptError,
+    DispenseError,
+    UploadError
+);
 
 /// A refusal of this module, or a database failure.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +29,8 @@ pub enum TraceError {
     Receipt(#[from] ReceiptError),
     #[error(transparent)]
     Dispense(#[from] DispenseError),
+    #[error(transparent)]
+    Upload(#[from] UploadError),
     /// An import file with bad rows: every row named.
     #[error("导入文件有 {} 处错误", .0.len())]
     Import(Vec<FieldError>),
@@ -36,6 +45,7 @@ impl From<TraceError> for AppError {
             TraceError::Code(e) => e.into(),
             TraceError::Receipt(e) => e.into(),
             TraceError::Dispense(e) => e.into(),
+            TraceError::Upload(e) => e.into(),
             TraceError::Import(fields) => {
                 let mut err = AppError::fields(fields);
                 err.body.code = "IMPORT_INVALID".into();

@@ -6,6 +6,9 @@
 //! - [`store`]: the tables (policy, identification codes) with audited changes and import.
 //! - [`api`], [`pages`]: JSON endpoints and pages for the drug store.
 //! - [`cli`]: `yiqiao tracecode parse`.
+//! - [`nhsa`]: the NHSA 进销存 messages 3501–3507 (the one place that knows the wire);
+//!   [`store::nhsa`] queues them in the business transaction; [`upload::NhsaHandler`] sends
+//!   them through the outbox; [`sim`] is the NHSA simulator (`yiqiao nhsa-sim`).
 
 pub mod api;
 pub mod cli;
@@ -13,14 +16,19 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod migrations;
+pub mod nhsa;
 pub mod pages;
+pub mod sim;
 pub mod store;
+pub mod upload;
 
 pub use api::{TraceState, routes};
 pub use domain::code::{
     CodeError, CodeFormat, Gs1Code, MaCode, Nmpa20Code, ParseReport, TraceCode,
 };
 pub use error::TraceError;
+pub use nhsa::TracecodeConfig;
+pub use upload::NhsaHandler;
 
 /// This crate's schema, to be run after `yiqiao_his::migrations()`.
 pub fn migrations() -> Vec<yiqiao_store::Migration> {
@@ -29,5 +37,7 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m4002_trace_receipt::Up),
         Box::new(migrations::m4003_trace_dispense::Up),
         Box::new(migrations::m4004_trace_return::Up),
+        Box::new(migrations::m4005_trace_nhsa_seq::Up),
+        Box::new(migrations::m4006_trace_nhsa_delete::Up),
     ]
 }

@@ -13,13 +13,15 @@ use yiqiao_store::audit::Actor;
 
 use crate::api::{
     CATALOGUE_READ, CATALOGUE_WRITE, DISPENSERS, ListQuery, RECEIPTS, TRACERS, TraceAnswer,
-    TraceQuery, TraceState, dispense_id, read_import, receipt_id, trace_answer,
+    TraceQuery, TraceState, UPLOADS, dispense_id, read_import, receipt_id, trace_answer,
 };
 use crate::domain::catalogue::{NewIdent, PackLevel, PolicySetting, TracePolicy};
 use crate::domain::dispense::DispenseError;
 use crate::domain::receipt::{NewReceipt, RawLine, RawReceipt, ReceiptError};
+use crate::domain::upload::UploadStatus;
 use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
 use crate::store::dispense::{self as dp, DispenseView};
+use crate::store::nhsa::{self as up, UploadRow};
 use crate::store::receipt::{self as rc, ReceiptSummary, ReceiptView};
 
 pub fn routes() -> Routes<TraceState> {
@@ -61,6 +63,9 @@ pub fn routes() -> Routes<TraceState> {
             post(receipt_confirm),
         )
         .page_get("/tracecode/trace", TRACERS, get(trace_page))
+        .page_get("/tracecode/nhsa", UPLOADS, get(nhsa_page))
+        .page_post("/tracecode/nhsa/{id}/resend", UPLOADS, post(nhsa_resend))
+        .page_post("/tracecode/nhsa/{id}/delete", UPLOADS, post(nhsa_delete))
         .page_get("/tracecode/dispensing", DISPENSERS, get(dispensing_page))
         .page_post("/tracecode/dispensing", DISPENSERS, post(dispensing_open))
         .page_get("/tracecode/dispenses/{id}", DISPENSERS, get(dispense_page))
@@ -834,4 +839,124 @@ async fn dispense_return(
         }
         Err(e) => refused_dispense(&s, shell, id, e).await,
     }
+}
+
+// ---- NHSA messages (医保进销存上传) ----
+
+#[derive(Template)]
+#[template(path = "tracecode_nhsa.html")]
+struct NhsaPage {
+    shell: Shell,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    rows: Vec<UploadRow>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl NhsaPage {
+    fn is_current(&self, s: &str) -> bool {
+        self.status == s
+    }
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+}
+
+#[derive(Deserialize)]
+struct NhsaQuery {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    done: String,
+}
+
+async fn render_nhsa(
+    s: &TraceState,
+    shell: Shell,
+    status: String,
+    code: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let filter = UploadStatus::parse(&status);
+    let rows = up::list(&*s.db, filter, 500).await?;
+    html(
+        code,
+        &NhsaPage {
+            shell,
+            status: filter.map(|f| f.as_str().to_owned()).unwrap_or_default(),
+            statuses: UploadStatus::ALL
+                .into_iter()
+                .map(|u| (u.as_str(), u.label()))
+                .collect(),
+            rows,
+            notice,
+            error,
+        },
+    )
+}
+
+async fn nhsa_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Query(q): Query<NhsaQuery>,
+) -> Result<Response, AppError> {
+    let notice = match q.done.as_str() {
+        "resend" => Some("已安排重发（msgid 不变）".to_owned()),
+        "delete" => Some("已排队 3507 删除".to_owned()),
+        _ => None,
+    };
+    render_nhsa(&s, shell, q.status, StatusCode::OK, notice, None).await
+}
+
+fn message_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::from(crate::domain::upload::UploadError::NoSuchMessage))
+}
+
+async fn nhsa_action(
+    s: TraceState,
+    shell: Shell,
+    result: Result<(), crate::TraceError>,
+    done: &str,
+) -> Result<Response, AppError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/tracecode/nhsa?done={done}")).into_response()),
+        Err(crate::TraceError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let err = AppError::from(e);
+            if err.status() == StatusCode::NOT_FOUND {
+                return Err(err);
+            }
+            let msg = err.body.message.clone();
+            render_nhsa(&s, shell, String::new(), err.status(), None, Some(msg)).await
+        }
+    }
+}
+
+async fn nhsa_resend(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = message_id(&id)?;
+    let r = up::resend(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await;
+    nhsa_action(s, shell, r, "resend").await
+}
+
+async fn nhsa_delete(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = message_id(&id)?;
+    let r = up::delete(&s.db, id, &Actor::person(me.actor()), s.clock.now())
+        .await
+        .map(|_| ());
+    nhsa_action(s, shell, r, "delete").await
 }

@@ -24,6 +24,8 @@ pub fn all_migrations() -> Vec<yiqiao_store::Migration> {
     m.extend(yiqiao_his::migrations());
     m.extend(yiqiao_booking::migrations());
     m.extend(yiqiao_tracecode::migrations());
+    m.extend(yiqiao_drg::migrations());
+    m.extend(yiqiao_visitpage::migrations());
     m.extend(crate::migrations::all());
     m
 }
@@ -86,9 +88,16 @@ pub fn navigation() -> Vec<NavItem> {
             href: "/tracecode/trace",
             access: yiqiao_tracecode::api::TRACERS,
         },
+        NavItem {
+            group: "药品追溯",
+            label: "医保进销存上传",
+            href: "/tracecode/nhsa",
+            access: yiqiao_tracecode::api::UPLOADS,
+        },
     ]
     .into_iter()
     .chain(yiqiao_booking::pages::navigation())
+    .chain(yiqiao_drg::pages::navigation())
     .collect()
 }
 
@@ -103,6 +112,9 @@ pub fn outbox_registry(config: &Config, db: &Db, clock: &Arc<dyn Clock>) -> Regi
             &config.data_dir,
         ),
     ));
+    for h in yiqiao_tracecode::NhsaHandler::all(&config.tracecode, clock) {
+        r.register(h);
+    }
     r
 }
 
@@ -162,6 +174,11 @@ impl App {
             db: db.clone(),
             clock: clock.clone(),
         });
+        let drg = yiqiao_drg::pages::routes(yiqiao_drg::pages::DrgState::new(
+            db.clone(),
+            clock.clone(),
+            yiqiao_drg::DEFAULT_VERSION,
+        ));
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
             db: db.clone(),
             clock,
@@ -171,6 +188,7 @@ impl App {
             .merge(tracecode)
             .merge(yiqiao_booking::routes(booking.clone()))
             .merge(yiqiao_booking::pages::routes(booking))
+            .merge(drg)
             .into_parts();
         let router = router
             .layer(middleware::from_fn(crate::errors::finish_errors))

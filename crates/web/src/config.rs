@@ -24,6 +24,8 @@ pub struct Config {
     pub log: LogConfig,
     /// 号源预约: release rules, limits, the key of platform-app secrets.
     pub booking: yiqiao_booking::BookingConfig,
+    /// 药品追溯码: the NHSA 进销存 endpoint, institution and region codes.
+    pub tracecode: yiqiao_tracecode::TracecodeConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -122,6 +124,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             log: LogConfig::default(),
             booking: yiqiao_booking::BookingConfig::default(),
+            tracecode: yiqiao_tracecode::TracecodeConfig::default(),
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct DemoSummary {
     pub tracecode: String,
     /// 号源预约: templates, schedules, the demo platform app and its secret.
     pub booking: String,
+    /// DRG: the grouping version imported and the first data check of the discharged cases.
+    pub drg: String,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -52,6 +54,9 @@ impl std::fmt::Display for DemoSummary {
             }
             if !self.booking.is_empty() {
                 writeln!(f, "  号源预约：{}", self.booking)?;
+            }
+            if !self.drg.is_empty() {
+                writeln!(f, "  DRG：{}", self.drg)?;
             }
         }
         writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
@@ -74,6 +79,8 @@ pub enum DemoError {
     Tracecode(String),
     #[error("载入演示号源数据失败：{0}")]
     Booking(String),
+    #[error("载入演示 DRG 数据失败：{0}")]
+    Drg(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
@@ -86,6 +93,7 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
             his: String::new(),
             tracecode: String::new(),
             booking: String::new(),
+            drg: String::new(),
         });
     }
     let users = crate::auth::store::count(&**db).await?;
@@ -102,7 +110,9 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
     txn.commit().await?;
     // The public ICD tables beside the project (../shared/data) give real diagnosis names when
     // present; otherwise the demo's own short list is used.
-    let icd_dir = std::path::Path::new("../shared/data/drg/zj-drg-2022/icd");
+    let drg_data = shared_drg_data();
+    let icd_dir = drg_data.join("zj-drg-2022/icd");
+    let icd_dir = icd_dir.as_path();
     let opts = yiqiao_his::demo::DemoOptions {
         seed: DEMO_SEED,
         icd_dir: icd_dir.is_dir().then(|| icd_dir.to_path_buf()),
@@ -137,6 +147,10 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
     .await
     .map_err(|e| DemoError::Booking(e.to_string()))?
     .to_string();
+    // The grouping version comes from the shared rule data too, when it is there.
+    let drg = yiqiao_drg::demo::load(db, &drg_data, now)
+        .await
+        .map_err(|e| DemoError::Drg(e.to_string()))?;
     let txn = db.begin_write().await?;
     audit::record(
         &txn,
@@ -152,5 +166,20 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
         his: his.to_string(),
         tracecode,
         booking,
+        drg,
     })
+}
+
+/// The public DRG material (`../shared/data/drg`): beside the working directory when the demo is
+/// started from the project's root, else beside the source tree this binary was built from.
+fn shared_drg_data() -> std::path::PathBuf {
+    let beside_cwd = std::path::Path::new("../shared/data/drg");
+    if beside_cwd.is_dir() {
+        return beside_cwd.to_path_buf();
+    }
+    std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/drg"
+    ))
+    .to_path_buf()
 }

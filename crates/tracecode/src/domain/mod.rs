@@ -4,3 +4,4 @@ pub mod catalogue;
 pub mod code;
 pub mod dispense;
 pub mod receipt;
+pub mod upload;

@@ -4,3 +4,5 @@ pub mod m4001_trace_catalogue;
 pub mod m4002_trace_receipt;
 pub mod m4003_trace_dispense;
 pub mod m4004_trace_return;
+pub mod m4005_trace_nhsa_seq;
+pub mod m4006_trace_nhsa_delete;

@@ -457,6 +457,8 @@ pub async fn confirm(
         now,
     )
     .await?;
+    // 3505 with the codes, in this transaction: a crash after commit loses nothing.
+    super::nhsa::queue_dispense(&txn, dispense_id, actor, now).await?;
     txn.commit().await?;
     get(&**db, dispense_id)
         .await?
@@ -546,6 +548,8 @@ pub async fn return_code(
         };
         return Err(e.into());
     }
+    // 3506 with the code, read as it was on the dispense (its batch and line).
+    super::nhsa::queue_return(&txn, dispense_id, &row, actor, now).await?;
     return_::Entity::insert(return_::ActiveModel {
         dispense_id: Set(dispense_id),
         dispense_line_id: Set(row.dispense_line_id.unwrap_or(0)),

@@ -3,5 +3,6 @@
 pub mod catalogue;
 pub mod dispense;
 pub mod entities;
+pub mod nhsa;
 pub mod receipt;
 pub mod trace;

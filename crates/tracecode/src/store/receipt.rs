@@ -516,6 +516,8 @@ pub async fn confirm(
         now,
     )
     .await?;
+    // 3503 per line, in this transaction.
+    super::nhsa::queue_receipt(&txn, receipt_id, actor, now).await?;
     txn.commit().await?;
     get(&**db, receipt_id)
         .await?

@@ -31,6 +31,8 @@ pub struct CodeTrace {
     pub dispense: Option<DispenseTrace>,
     /// 退药, oldest first.
     pub returns: Vec<ReturnTrace>,
+    /// 医保上传: the messages that carried it, oldest first.
+    pub uploads: Vec<super::nhsa::UploadRow>,
 }
 
 /// One return of the code (部分退药).
@@ -106,8 +108,10 @@ pub async fn trace<C: ConnectionTrait>(conn: &C, key: &str) -> Result<Option<Cod
             returned_by: r.returned_by,
         })
         .collect();
+    let uploads = super::nhsa::uploads_of(conn, &c.code_key, c.receipt_id, l.line_no).await?;
     Ok(Some(CodeTrace {
         returns,
+        uploads,
         key: c.code_key,
         drug_code: c.drug_code,
         drug_name,

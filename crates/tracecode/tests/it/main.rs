@@ -6,5 +6,6 @@ mod catalogue;
 mod demo;
 mod dispense;
 mod fixtures;
+mod nhsa;
 mod receipt;
 mod states;

@@ -766,3 +766,253 @@ async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+/// NHSA uploads through the running server: a dispense confirmed over HTTP is delivered by the
+/// application's own outbox handlers to the simulator; the insurance office's page lists the
+/// rejection, deletes the platform's record with 3507 and resends — each with its form token.
+#[tokio::test]
+async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
+    use std::sync::Arc;
+    use yiqiao_core::time::Clock;
+    use yiqiao_store::outbox::{Policy, Worker};
+    use yiqiao_tracecode::sim::{Fault, NhsaSim};
+
+    let sim = NhsaSim::new();
+    let server = sim
+        .serve(std::net::SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let mut config = yiqiao_web::Config::default();
+    config.tracecode.nhsa_endpoint = server.endpoint();
+    let app = crate::spawn_app_with(config.clone()).await;
+    let drug = json!({"generic_name": "阿莫西林胶囊", "category": "western", "spec": "0.25g*24粒",
+        "form": "胶囊剂", "manufacturer": "某药业有限公司", "approval_no": "国药准字H00000000",
+        "nhsa_code": "XD1", "rx": true, "unit": "粒", "pack_unit": "盒",
+        "pack_size": 24, "price": 10});
+    put(&app, Kind::Drug, "D1", drug).await;
+    put(
+        &app,
+        Kind::Department,
+        "A50.01",
+        json!({"name": "中医内科", "kind": "clinic",
+        "tcm": true, "online_booking": true}),
+    )
+    .await;
+    put(
+        &app,
+        Kind::Department,
+        "YF01",
+        json!({"name": "门诊西药房", "kind": "pharmacy",
+        "tcm": false, "online_booking": false}),
+    )
+    .await;
+    put(
+        &app,
+        Kind::Staff,
+        "D001",
+        json!({"name": "李明华", "role": "doctor",
+        "dept_code": "A50.01", "title": "主任医师", "licence_no": "120331000123456"}),
+    )
+    .await;
+    // The pharmacist's user name is her HIS staff code: her 执业资格证号 goes into 3505.
+    put(
+        &app,
+        Kind::Staff,
+        "yaoshi",
+        json!({"name": "陈静", "role": "pharmacist",
+        "dept_code": "YF01", "title": "主管药师", "licence_no": "ZY3310001"}),
+    )
+    .await;
+    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
+        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
+        "nationality": "CHN", "ethnicity": "01", "marital": "20",
+        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
+        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
+    put(
+        &app,
+        Kind::Visit,
+        "V0001",
+        json!({"patient_id": "P0001", "visit_type": "2",
+        "dept_code": "A50.01", "doctor_code": "D001", "registered_at": "2026-11-02 08:01:10",
+        "revisit": false, "infusion": false, "chronic_special": false,
+        "western_diagnoses": [{"code": "J06.900", "name": "急性上呼吸道感染"}]}),
+    )
+    .await;
+    put(
+        &app,
+        Kind::Prescription,
+        "RX1",
+        json!({"visit_id": "V0001", "patient_id": "P0001",
+        "doctor_code": "D001", "dept_code": "A50.01", "pharmacy_code": "YF01",
+        "prescribed_at": "2026-11-02 08:50:00", "rx_type": "western", "self_pay": true,
+        "lines": [{"line_no": 1, "drug_code": "D1", "quantity": 24}]}),
+    )
+    .await;
+    app.add_user("yaoku", &[Role::DrugStore]).await;
+    app.add_user("yaoshi", &[Role::Pharmacist]).await;
+    app.add_user("yibao", &[Role::Insurance]).await;
+
+    let store = app.login("yaoku").await;
+    store
+        .post(app.url("/api/tracecode/drugs/D1/idents"))
+        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
+        .send()
+        .await
+        .unwrap();
+    let r: Value = store
+        .post(app.url("/api/tracecode/receipts"))
+        .json(&json!({"supplier_name": "华东医药", "location": "YF01",
+            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
+                       "expiry": "2028-01-09", "packages": 1}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_i64().unwrap();
+    let code = "81234560000000000001";
+    let res = store
+        .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = store
+        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let phar = app.login("yaoshi").await;
+    let d: Value = phar
+        .post(app.url("/api/tracecode/dispenses"))
+        .json(&json!({"rx_no": "RX1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let did = d["id"].as_i64().unwrap();
+    let res = phar
+        .post(app.url(&format!("/api/tracecode/dispenses/{did}/scans")))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = phar
+        .post(app.url(&format!("/api/tracecode/dispenses/{did}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // The platform already holds a sale of this box under our batch (an earlier upload).
+    let mut rec = json!({});
+    for f in yiqiao_tracecode::nhsa::Infno::Sale.required() {
+        rec[*f] = json!("x");
+    }
+    rec["fixmedins_bchno"] = json!(format!("RK{rid}-1"));
+    rec["drugtracinfo"] = json!([{ "drug_trac_codg": code }]);
+    sim.judge(
+        json!({"infno": "3505", "msgid": "H0", "fixmedins_code": "H0",
+            "inf_time": "2026-11-01 09:00:00", "input": {"selinfo": rec}}),
+        &Fault::None,
+    );
+    // The application's own handlers, as `serve` registers them.
+    let clock: Arc<dyn Clock> = app.clock.clone();
+    let worker = || {
+        Worker::new(
+            app.t.db.clone(),
+            Arc::new(yiqiao_web::app::outbox_registry(&config, &app.t.db, &clock)),
+            clock.clone(),
+            Policy::default(),
+        )
+        .unwrap()
+    };
+    let pass = worker().pass().await.unwrap();
+    assert_eq!((pass.delivered, pass.dead), (1, 1), "{pass:?}");
+
+    let office = app.login("yibao").await;
+    let page = office
+        .get(app.url("/tracecode/nhsa?status=rejected"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("医保平台业务拒收：追溯码已销售：81234560000000000001"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "_csrf");
+    let id = yiqiao_tracecode::store::nhsa::list(
+        &*app.t.db,
+        Some(yiqiao_tracecode::domain::upload::UploadStatus::Rejected),
+        10,
+    )
+    .await
+    .unwrap()[0]
+        .id;
+    let res = office
+        .post(app.url(&format!("/tracecode/nhsa/{id}/delete")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // A second click is refused by name, on the page.
+    let res = office
+        .post(app.url(&format!("/tracecode/nhsa/{id}/delete")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("这条报文已发过 3507 删除")
+    );
+    assert_eq!(worker().pass().await.unwrap().delivered, 1);
+    let res = office
+        .post(app.url(&format!("/tracecode/nhsa/{id}/resend")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    // Another process (a restart) delivers it: the row is in the database, not in memory.
+    assert_eq!(worker().pass().await.unwrap().delivered, 1);
+    let got = sim.received();
+    let infnos: Vec<(&str, bool)> = got
+        .iter()
+        .skip(1)
+        .map(|r| (r.infno.as_str(), r.accepted))
+        .collect();
+    assert_eq!(
+        infnos.iter().filter(|(i, _)| *i == "3505").count(),
+        2,
+        "{infnos:?}"
+    );
+    assert!(infnos.contains(&("3507", true)));
+    assert!(infnos.contains(&("3503", true)));
+    assert_eq!(infnos.last(), Some(&("3505", true)));
+    // Without the form token: refused.
+    let res = office
+        .post(app.url(&format!("/tracecode/nhsa/{id}/resend")))
+        .form(&[("_csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Other roles do not see the page.
+    let res = phar.get(app.url("/tracecode/nhsa")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    server.stop().await;
+}
