@@ -25,5 +25,6 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
     vec![
         Box::new(migrations::m6001_drg_version::Up),
         Box::new(migrations::m6002_drg_case_check::Up),
+        Box::new(migrations::m6003_drg_policy_year::Up),
     ]
 }

@@ -1,5 +1,6 @@
 //! Pages for people: the records office's queue of cases with data problems (`/drg/checks`) and
-//! a case's pre-grouping with its trace and checks (`/drg/cases/{id}`).
+//! a case's pre-grouping with its trace, checks, points and payment estimate (`/drg/cases/{id}`),
+//! and the insurance office's policy years (`/drg/policy`).
 
 use std::sync::{Arc, Mutex};
 
@@ -15,9 +16,20 @@ use yiqiao_http::{Access, AppError, CsrfForm, CurrentUser, NavItem, Routes, Shel
 use yiqiao_store::Db;
 use yiqiao_store::audit::Actor;
 
+use chrono::Datelike;
+use sea_orm::EntityTrait;
+use yiqiao_core::Fen;
+use yiqiao_core::time::shanghai;
+use yiqiao_his::store::entities::inpatient_case;
+
 use crate::domain::checks::{self, Finding, Rule, Stay};
+use crate::domain::points::{
+    self as pts, CaseForPoints, Category, Coefficient, Estimate, PointValue, PointValueSource,
+    Points, PolicyError, PolicyTerms, PolicyYear, ReviewReason, Weight,
+};
 use crate::domain::{Status, Step, Version};
 use crate::store::checks::{self as queue, QueueDept};
+use crate::store::policy::{self, StoredYear};
 use crate::store::{self, StoreError};
 
 yiqiao_http::app_error_from!(StoreError);
@@ -26,6 +38,8 @@ yiqiao_http::app_error_from!(StoreError);
 pub const READ: Access = Access::Roles(&[Role::Records, Role::Insurance, Role::Quality]);
 /// Who runs the checks: 病案室.
 pub const RUN: Access = Access::Roles(&[Role::Records]);
+/// Who enters policy years: 医保办.
+pub const POLICY: Access = Access::Roles(&[Role::Insurance]);
 
 /// What the pages need: the database, the clock, and the grouping version in use (loaded from
 /// the database once per import and shared).
@@ -81,17 +95,27 @@ pub fn routes(state: DrgState) -> Routes<()> {
         .page_get("/drg/checks", READ, get(checks_page))
         .page_post("/drg/checks/run", RUN, post(run_checks))
         .page_get("/drg/cases/{id}", READ, get(case_page))
+        .page_get("/drg/policy", POLICY, get(policy_page))
+        .page_post("/drg/policy", POLICY, post(save_policy))
         .with_state(state)
 }
 
 /// The module's navigation entries.
 pub fn navigation() -> Vec<NavItem> {
-    vec![NavItem {
-        group: "DRG",
-        label: "上传前数据质控",
-        href: "/drg/checks",
-        access: READ,
-    }]
+    vec![
+        NavItem {
+            group: "DRG",
+            label: "上传前数据质控",
+            href: "/drg/checks",
+            access: READ,
+        },
+        NavItem {
+            group: "DRG",
+            label: "年度付费政策",
+            href: "/drg/policy",
+            access: POLICY,
+        },
+    ]
 }
 
 fn html(page: &impl Template) -> Result<Response, AppError> {
@@ -189,6 +213,20 @@ struct CaseResult {
     findings: Vec<Finding>,
     diagnoses: Vec<(String, String)>,
     procedures: Vec<(String, String, String)>,
+    /// Points and estimate under the discharge year's policy; `Err(year)` when none is entered.
+    payment: Result<CasePayment, i32>,
+}
+
+/// A case priced under its discharge year's policy (点数与预估支付).
+struct CasePayment {
+    year: i32,
+    category: Category,
+    points: Option<Points>,
+    review: Vec<ReviewReason>,
+    weight: Option<Weight>,
+    cost: Fen,
+    /// Only for cases priced automatically (特病单议 cases are not).
+    estimate: Option<Estimate>,
 }
 
 impl CasePage {
@@ -205,9 +243,46 @@ async fn case_page(
     let Some(stay) = queue::stay(&*s.db, &id).await? else {
         return Err(AppError::not_found(format!("没有出院病例「{id}」")));
     };
+    let Some(his_case) = inpatient_case::Entity::find_by_id(id.clone())
+        .one(&*s.db)
+        .await
+        .map_err(StoreError::from)?
+    else {
+        return Err(AppError::not_found(format!("没有出院病例「{id}」")));
+    };
+    let year = stay.discharged_at.with_timezone(&shanghai()).year();
+    let policy = policy::load(&*s.db, year).await?;
     let result = s.current().await?.map(|v| {
         let e = v.explain(&stay.case());
+        let grouped = (e.grouping.status == Status::Success).then_some(e.grouping.drg);
+        let cost = Fen(his_case.total_cost);
+        let payment = match &policy {
+            None => Err(year),
+            Some(p) => {
+                let a = p.assess(&CaseForPoints {
+                    drg: grouped,
+                    cost,
+                    days: u32::try_from(stay.los_days).unwrap_or(0),
+                    // The HIS feed does not say whether a stay was completed; the office judges.
+                    incomplete: false,
+                    group_cases: None,
+                });
+                Ok(CasePayment {
+                    year,
+                    category: a.category,
+                    points: a.points,
+                    weight: grouped.and_then(|d| p.drg(d)).map(|r| r.benchmark.weight()),
+                    cost,
+                    estimate: a
+                        .auto_priced()
+                        .then(|| a.points.map(|pts| p.estimate(pts, cost)))
+                        .flatten(),
+                    review: a.review,
+                })
+            }
+        };
         CaseResult {
+            payment,
             status: e.grouping.status,
             mdc: e.grouping.mdc.to_owned(),
             adrg: e.grouping.adrg.to_owned(),
@@ -239,4 +314,191 @@ async fn case_page(
         stay,
         result,
     })
+}
+
+// ---- policy years ----
+
+/// The policy form's fields, as typed (so a refused form comes back as it was entered).
+#[derive(Debug, Clone, Default, Deserialize)]
+struct PolicyForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    hospital_coefficient: String,
+    #[serde(default)]
+    high_bands: String,
+    #[serde(default)]
+    high_addition: String,
+    #[serde(default)]
+    low_multiple: String,
+    #[serde(default)]
+    low_coefficient: String,
+    #[serde(default)]
+    extreme_multiple: String,
+    #[serde(default)]
+    min_group_cases: String,
+    #[serde(default)]
+    readmission_days: String,
+    /// 分 per point.
+    #[serde(default)]
+    point_value: String,
+    /// 元.
+    #[serde(default)]
+    budget: String,
+    #[serde(default)]
+    total_points: String,
+    #[serde(default)]
+    rates: String,
+}
+
+impl PolicyForm {
+    fn of(p: &PolicyYear) -> PolicyForm {
+        let t = p.terms();
+        let (point_value, budget, total_points) = match t.point_value {
+            PointValueSource::Entered(v) => (v.to_string(), String::new(), String::new()),
+            PointValueSource::Budget {
+                budget,
+                total_points,
+            } => (String::new(), budget.to_string(), total_points.to_string()),
+        };
+        PolicyForm {
+            year: t.year.to_string(),
+            hospital_coefficient: t.hospital_coefficient.to_string(),
+            high_bands: pts::bands_text(&t.high_bands),
+            high_addition: t.high_addition.to_string(),
+            low_multiple: t.low_multiple.to_string(),
+            low_coefficient: t.low_coefficient.to_string(),
+            extreme_multiple: t.extreme_multiple.to_string(),
+            min_group_cases: t.min_group_cases.to_string(),
+            readmission_days: t.readmission_days.to_string(),
+            point_value,
+            budget,
+            total_points,
+            rates: p.rates_text(),
+        }
+    }
+
+    fn blank(year: i32) -> PolicyForm {
+        PolicyForm {
+            year: year.to_string(),
+            ..PolicyForm::default()
+        }
+    }
+
+    fn parse(&self) -> Result<PolicyYear, String> {
+        let int = |v: &str, what: &str| -> Result<u32, String> {
+            v.trim()
+                .parse::<u32>()
+                .map_err(|_| format!("{what}「{v}」不是有效的整数"))
+        };
+        let year = self
+            .year
+            .trim()
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| format!("年度「{}」不是有效的年份", self.year))?;
+        let c = |v: &str| Coefficient::parse(v).map_err(|e| e.to_string());
+        let point_value = match (
+            self.point_value.trim(),
+            self.budget.trim(),
+            self.total_points.trim(),
+        ) {
+            (v, _, _) if !v.is_empty() => {
+                PointValueSource::Entered(PointValue::parse(v).map_err(|e| e.to_string())?)
+            }
+            (_, b, t) if !b.is_empty() && !t.is_empty() => PointValueSource::Budget {
+                budget: Fen::parse_yuan(b)
+                    .map_err(|_| format!("年度基金预算「{b}」不是有效金额（元）"))?,
+                total_points: Points::parse(t).map_err(|e| e.to_string())?,
+            },
+            _ => return Err(PolicyError::PointValueMissing.to_string()),
+        };
+        let terms = PolicyTerms {
+            year,
+            hospital_coefficient: c(&self.hospital_coefficient)?,
+            high_bands: pts::parse_bands(&self.high_bands).map_err(|e| e.to_string())?,
+            high_addition: c(&self.high_addition)?,
+            low_multiple: c(&self.low_multiple)?,
+            low_coefficient: c(&self.low_coefficient)?,
+            extreme_multiple: c(&self.extreme_multiple)?,
+            min_group_cases: int(&self.min_group_cases, "病组最少例数")?,
+            readmission_days: int(&self.readmission_days, "再入院天数")?,
+            point_value,
+        };
+        let rates = pts::parse_rates(&self.rates).map_err(|e| e.to_string())?;
+        PolicyYear::new(terms, rates).map_err(|e| e.to_string())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "drg_policy.html")]
+struct PolicyPage {
+    shell: Shell,
+    years: Vec<StoredYear>,
+    form: PolicyForm,
+    /// The form's problem, when it was refused.
+    error: Option<String>,
+    /// The point value in force for the shown year, once saved.
+    point_value: Option<PointValue>,
+}
+
+impl PolicyPage {
+    fn local(&self, t: &DateTime<Utc>) -> String {
+        format_local(*t)
+    }
+}
+
+#[derive(Deserialize)]
+struct PolicyQuery {
+    year: Option<i32>,
+}
+
+async fn policy_page(
+    State(s): State<DrgState>,
+    shell: Shell,
+    Query(q): Query<PolicyQuery>,
+) -> Result<Response, AppError> {
+    let year = q
+        .year
+        .unwrap_or_else(|| s.clock.now().with_timezone(&shanghai()).year());
+    let stored = policy::load(&*s.db, year).await?;
+    html(&PolicyPage {
+        shell,
+        years: policy::list(&*s.db).await?,
+        form: stored
+            .as_ref()
+            .map_or_else(|| PolicyForm::blank(year), PolicyForm::of),
+        error: None,
+        point_value: stored.map(|p| p.point_value()),
+    })
+}
+
+async fn save_policy(
+    State(s): State<DrgState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(form): CsrfForm<PolicyForm>,
+) -> Result<Response, AppError> {
+    match form.parse() {
+        Ok(p) => {
+            policy::save(&s.db, &p, &Actor::person(me.actor()), s.clock.now()).await?;
+            Ok(Redirect::to(&format!("/drg/policy?year={}", p.terms().year)).into_response())
+        }
+        Err(message) => {
+            // Refused: the form comes back as typed, with what is wrong.
+            let page = PolicyPage {
+                shell,
+                years: policy::list(&*s.db).await?,
+                form,
+                error: Some(message),
+                point_value: None,
+            };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                Html(page.render()?),
+            )
+                .into_response())
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! The grouping rules, with no I/O: a version's tables compiled from text ([`Version`]), cases
-//! ([`Case`]), grouping with its explanation ([`Grouping`], [`Step`]).
+//! ([`Case`]), grouping with its explanation ([`Grouping`], [`Step`]), and the Zhejiang point
+//! payment of a policy year ([`points`]).
 
 mod case;
 pub mod checks;
 mod group;
+pub mod points;
 mod trace;
 mod tsv;
 mod version;

@@ -105,6 +105,7 @@ pub mod entities {
 }
 
 pub mod checks;
+pub mod policy;
 
 use entities::{version, version_file};
 
@@ -121,6 +122,8 @@ pub enum StoreError {
     Load(#[from] crate::tables::LoadError),
     #[error(transparent)]
     Table(#[from] TableError),
+    #[error(transparent)]
+    Policy(#[from] crate::domain::points::PolicyError),
     #[error("数据库错误：{0}")]
     Db(#[from] DbErr),
 }
@@ -131,7 +134,8 @@ impl yiqiao_core::Refusal for StoreError {
             StoreError::NotImported(_) => yiqiao_core::ErrorKind::NotFound,
             StoreError::MissingFile { .. }
             | StoreError::WrongVersion { .. }
-            | StoreError::Table(_) => yiqiao_core::ErrorKind::Unprocessable,
+            | StoreError::Table(_)
+            | StoreError::Policy(_) => yiqiao_core::ErrorKind::Unprocessable,
             StoreError::Load(e) => yiqiao_core::Refusal::kind(e),
             StoreError::Db(_) => yiqiao_core::ErrorKind::Internal,
         }
@@ -143,6 +147,7 @@ impl yiqiao_core::Refusal for StoreError {
             StoreError::WrongVersion { .. } => "DRG_VERSION_MISMATCH",
             StoreError::Load(e) => yiqiao_core::Refusal::code(e),
             StoreError::Table(_) => "DRG_TABLE_INVALID",
+            StoreError::Policy(e) => yiqiao_core::Refusal::code(e),
             StoreError::Db(_) => "DB_ERROR",
         }
     }

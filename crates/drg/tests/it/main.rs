@@ -5,6 +5,7 @@ mod checks;
 mod cli;
 mod explain;
 mod pages;
+mod points;
 mod props;
 mod queue;
 mod store;
