@@ -16,3 +16,5 @@ pub use form::CsrfForm;
 pub use page::{NavGroup, NavItem, Shell, Site};
 pub use routes::{Access, RouteKind, RouteSpec, Routes};
 pub use user::CurrentUser;
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -3,13 +3,9 @@
 
 use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::middleware::{self, Next};
 use chrono::{TimeZone, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use yiqiao_booking::store::{schedule, ticket};
-use yiqiao_core::Role;
-use yiqiao_http::{CurrentUser, Site};
 use yiqiao_store::audit;
 
 use crate::{Server, server, take_body};
@@ -25,34 +21,9 @@ async fn pages(srv: &Server) -> String {
         key: Arc::new(yiqiao_booking::config::KeyProvider::fixed(crate::key())),
     };
     let (router, _) = yiqiao_booking::pages::routes(state).into_parts();
-    let router = router.layer(middleware::from_fn(
-        |mut req: Request, next: Next| async move {
-            let role = req
-                .headers()
-                .get("x-test-role")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|r| Role::parse(r).ok());
-            req.extensions_mut().insert(Site {
-                hospital: "测试医院".into(),
-                demo: false,
-                nav: Arc::new(yiqiao_booking::pages::navigation()),
-            });
-            if let Some(role) = role {
-                req.extensions_mut().insert(CurrentUser {
-                    id: 1,
-                    username: format!("u_{}", role.as_str()),
-                    display_name: role.label().into(),
-                    roles: vec![role],
-                    csrf: CSRF.into(),
-                });
-            }
-            next.run(req).await
-        },
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+    yiqiao_http::testing::serve_as_header_role(router, yiqiao_booking::pages::navigation(), CSRF)
+        .await
+        .unwrap()
 }
 
 struct Browser {

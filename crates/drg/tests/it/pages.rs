@@ -3,11 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::middleware::{self, Next};
-use yiqiao_core::Role;
 use yiqiao_core::time::ManualClock;
-use yiqiao_http::{CurrentUser, Site};
 use yiqiao_store::audit::Actor;
 use yiqiao_store::testing::TestDb;
 
@@ -24,34 +20,9 @@ async fn pages(t: &TestDb) -> String {
         "zj-drg-2022",
     );
     let (router, _) = yiqiao_drg::pages::routes(state).into_parts();
-    let router = router.layer(middleware::from_fn(
-        |mut req: Request, next: Next| async move {
-            let role = req
-                .headers()
-                .get("x-test-role")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|r| Role::parse(r).ok());
-            req.extensions_mut().insert(Site {
-                hospital: "测试医院".into(),
-                demo: false,
-                nav: Arc::new(yiqiao_drg::pages::navigation()),
-            });
-            if let Some(role) = role {
-                req.extensions_mut().insert(CurrentUser {
-                    id: 1,
-                    username: format!("u_{}", role.as_str()),
-                    display_name: role.label().into(),
-                    roles: vec![role],
-                    csrf: CSRF.into(),
-                });
-            }
-            next.run(req).await
-        },
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    format!("http://{addr}")
+    yiqiao_http::testing::serve_as_header_role(router, yiqiao_drg::pages::navigation(), CSRF)
+        .await
+        .unwrap()
 }
 
 struct Browser {

@@ -1,0 +1,56 @@
+//! Test support for a module's page tests, which have no sessions of their own: serve the
+//! module's routes on a free 127.0.0.1 port with the signed-in person's role taken from the
+//! [`ROLE_HEADER`] request header, the way the web crate's session layer puts a person into the
+//! request. Compiled only with the `testing` feature, which only dev-dependencies enable.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::middleware::{self, Next};
+use yiqiao_core::Role;
+
+use crate::{CurrentUser, NavItem, Site};
+
+/// The header naming the role of the person signed in (absent: nobody is).
+pub const ROLE_HEADER: &str = "x-test-role";
+
+/// Serve `router` and return its base URL. The person's form token is `csrf`.
+pub async fn serve_as_header_role(
+    router: Router,
+    nav: Vec<NavItem>,
+    csrf: &'static str,
+) -> std::io::Result<String> {
+    let nav = Arc::new(nav);
+    let router = router.layer(middleware::from_fn(move |mut req: Request, next: Next| {
+        let nav = nav.clone();
+        async move {
+            let role = req
+                .headers()
+                .get(ROLE_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|r| Role::parse(r).ok());
+            req.extensions_mut().insert(Site {
+                hospital: "测试医院".into(),
+                demo: false,
+                nav,
+            });
+            if let Some(role) = role {
+                req.extensions_mut().insert(CurrentUser {
+                    id: 1,
+                    username: format!("u_{}", role.as_str()),
+                    display_name: role.label().into(),
+                    roles: vec![role],
+                    csrf: csrf.into(),
+                });
+            }
+            next.run(req).await
+        }
+    }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(format!("http://{addr}"))
+}
