@@ -54,3 +54,70 @@ pub async fn serve_as_header_role(
     });
     Ok(format!("http://{addr}"))
 }
+
+/// A person at a browser for those pages: one role, the form token, redirects not followed (so
+/// tests see them). Panics on transport errors: it is for tests only.
+pub struct Browser {
+    base: String,
+    role: &'static str,
+    csrf: &'static str,
+    http: reqwest::Client,
+}
+
+#[allow(clippy::expect_used)]
+impl Browser {
+    pub fn new(base: &str, role: &'static str, csrf: &'static str) -> Browser {
+        Browser {
+            base: base.into(),
+            role,
+            csrf,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("http client"),
+        }
+    }
+
+    /// The status and the body.
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(ROLE_HEADER, self.role)
+            .send()
+            .await
+            .expect("GET");
+        (r.status().as_u16(), r.text().await.expect("body"))
+    }
+
+    /// Submit a form with this person's token: the status, the redirect target, the body.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
+        self.post_with_csrf(path, self.csrf, fields).await
+    }
+
+    /// Submit a form with the given token (a wrong or empty one, to see the refusal).
+    pub async fn post_with_csrf(
+        &self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, String, String) {
+        let mut form = vec![("_csrf", csrf)];
+        form.extend_from_slice(fields);
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .header(ROLE_HEADER, self.role)
+            .form(&form)
+            .send()
+            .await
+            .expect("POST");
+        let location = r
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (r.status().as_u16(), location, r.text().await.expect("body"))
+    }
+}

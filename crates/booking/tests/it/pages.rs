@@ -10,6 +10,8 @@ use yiqiao_store::audit;
 
 use crate::{Server, server, take_body};
 
+use yiqiao_http::testing::Browser;
+
 const CSRF: &str = "test-csrf-token";
 
 /// The pages on a port of their own; `x-test-role` names the signed-in person's role.
@@ -26,59 +28,11 @@ async fn pages(srv: &Server) -> String {
         .unwrap()
 }
 
-struct Browser {
-    base: String,
-    role: &'static str,
-    http: reqwest::Client,
-}
-
-impl Browser {
-    fn new(base: &str, role: &'static str) -> Browser {
-        Browser {
-            base: base.into(),
-            role,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        }
-    }
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("x-test-role", self.role)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let mut f: Vec<(&str, &str)> = vec![("_csrf", CSRF)];
-        f.extend_from_slice(form);
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-test-role", self.role)
-            .form(&f)
-            .send()
-            .await
-            .unwrap();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (r.status().as_u16(), loc, r.text().await.unwrap())
-    }
-}
-
 #[tokio::test]
 async fn the_office_plans_stops_and_adds_numbers() {
     let srv = server().await;
     let base = pages(&srv).await;
-    let office = Browser::new(&base, "outpatient_office");
+    let office = Browser::new(&base, "outpatient_office", CSRF);
     let (code, page) = office.get("/booking/schedules?date=2026-11-30").await;
     assert_eq!(code, 200);
     assert!(page.contains("该日没有排班") && page.contains("新增排班"));
@@ -225,7 +179,7 @@ async fn the_desk_checks_in_and_follows_up_receivables() {
     let a_no = a.data()["ticket_no"].as_str().unwrap().to_owned();
     let b_id = b.data()["ticket_id"].as_str().unwrap().to_owned();
     let base = pages(&srv).await;
-    let desk = Browser::new(&base, "registration");
+    let desk = Browser::new(&base, "registration", CSRF);
     srv.set_now(Utc.with_ymd_and_hms(2026, 11, 30, 0, 5, 0).unwrap());
     // Found by QR text.
     let (code, page) = desk.get(&format!("/booking/desk?q=YQTK:{a_no}")).await;
@@ -299,7 +253,7 @@ async fn blacklist_and_platform_apps() {
     .await
     .unwrap();
     let base = pages(&srv).await;
-    let office = Browser::new(&base, "outpatient_office");
+    let office = Browser::new(&base, "outpatient_office", CSRF);
     let (_, page) = office.get("/booking/blacklist").await;
     assert!(page.contains("180 天内爽约 3 次") && page.contains("解除</button>"));
     assert!(!page.contains(&crate::id_no(9)), "ID numbers are masked");
@@ -317,7 +271,7 @@ async fn blacklist_and_platform_apps() {
     let (_, page) = office.get("/booking/blacklist").await;
     assert!(page.contains("u_outpatient_office 解除：核实为医院原因"));
     // The administrator adds an app; the secret is shown once and works.
-    let admin = Browser::new(&base, "admin");
+    let admin = Browser::new(&base, "admin", CSRF);
     let (code, _, page) = admin
         .post(
             "/admin/platform-apps",

@@ -10,6 +10,8 @@ use yiqiao_store::testing::TestDb;
 use crate::data_dir;
 use crate::queue::{hospital, now};
 
+use yiqiao_http::testing::Browser;
+
 const CSRF: &str = "test-csrf-token";
 
 /// The pages on a port of their own; `x-test-role` names the signed-in person's role.
@@ -23,75 +25,6 @@ async fn pages(t: &TestDb) -> String {
     yiqiao_http::testing::serve_as_header_role(router, yiqiao_drg::pages::navigation(), CSRF)
         .await
         .unwrap()
-}
-
-struct Browser {
-    base: String,
-    role: &'static str,
-    http: reqwest::Client,
-}
-
-impl Browser {
-    fn new(base: &str, role: &'static str) -> Browser {
-        Browser {
-            base: base.into(),
-            role,
-            http: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-        }
-    }
-    async fn get(&self, path: &str) -> (u16, String) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("x-test-role", self.role)
-            .send()
-            .await
-            .unwrap();
-        (r.status().as_u16(), r.text().await.unwrap())
-    }
-    async fn post(&self, path: &str, csrf: &str) -> (u16, String) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-test-role", self.role)
-            .form(&[("_csrf", csrf)])
-            .send()
-            .await
-            .unwrap();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (r.status().as_u16(), loc)
-    }
-}
-
-impl Browser {
-    /// Posts a form; the status, the redirect target and the body.
-    async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, String, String) {
-        let mut form = vec![("_csrf", CSRF)];
-        form.extend_from_slice(fields);
-        let r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("x-test-role", self.role)
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
-        let loc = r
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (r.status().as_u16(), loc, r.text().await.unwrap())
-    }
 }
 
 /// The 2026 policy form with `rates` as the DRG table.
@@ -120,8 +53,8 @@ async fn insurance_enters_a_policy_year_and_the_case_page_prices_the_case() {
     yiqiao_drg::store::import_folder(&t.db, &data_dir(), None, &Actor::system("test"), now())
         .await
         .unwrap();
-    let insurance = Browser::new(&base, "insurance");
-    let records = Browser::new(&base, "records");
+    let insurance = Browser::new(&base, "insurance", CSRF);
+    let records = Browser::new(&base, "records", CSRF);
 
     // No year yet: the case page says so; the form opens on the clock's year.
     let (_, page) = records.get("/drg/cases/Z1").await;
@@ -146,14 +79,14 @@ async fn insurance_enters_a_policy_year_and_the_case_page_prices_the_case() {
     let rates = format!("{drg}\t100\t30000\n");
     let form = policy_2026(&rates);
     let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (code, _, _) = records.post_form("/drg/policy", &fields).await;
+    let (code, _, _) = records.post("/drg/policy", &fields).await;
     assert_eq!(code, 403);
 
     // A refused form comes back as typed, with the problem named, and nothing is stored.
     let mut bad: Vec<(&str, &str)> = fields.clone();
     bad.retain(|(k, _)| *k != "rates");
     bad.push(("rates", "XX99 一百 30000"));
-    let (code, _, page) = insurance.post_form("/drg/policy", &bad).await;
+    let (code, _, page) = insurance.post("/drg/policy", &bad).await;
     assert_eq!(code, 422);
     assert!(
         page.contains("病组点数表第 1 行有误：基准点数不是有效数值"),
@@ -167,7 +100,7 @@ async fn insurance_enters_a_policy_year_and_the_case_page_prices_the_case() {
             .is_empty()
     );
 
-    let (code, loc, _) = insurance.post_form("/drg/policy", &fields).await;
+    let (code, loc, _) = insurance.post("/drg/policy", &fields).await;
     assert_eq!((code, loc.as_str()), (303, "/drg/policy?year=2026"));
     let (_, page) = insurance.get("/drg/policy?year=2026").await;
     // 8 050 000 元 ÷ 100 000 points = 8 050 分 per point.
@@ -192,7 +125,7 @@ async fn insurance_enters_a_policy_year_and_the_case_page_prices_the_case() {
     let mut again: Vec<(&str, &str)> = fields.clone();
     again.retain(|(k, _)| *k != "point_value");
     again.push(("point_value", "8000"));
-    let (code, _, _) = insurance.post_form("/drg/policy", &again).await;
+    let (code, _, _) = insurance.post("/drg/policy", &again).await;
     assert_eq!(code, 303);
     assert_eq!(
         yiqiao_drg::store::policy::list(&*t.db).await.unwrap().len(),
@@ -218,7 +151,7 @@ async fn insurance_enters_a_policy_year_and_the_case_page_prices_the_case() {
 async fn records_runs_the_checks_and_reads_the_queue_and_a_case() {
     let t = hospital().await;
     let base = pages(&t).await;
-    let records = Browser::new(&base, "records");
+    let records = Browser::new(&base, "records", CSRF);
 
     // Before the version is imported: the pages say so, running is refused.
     let (code, page) = records.get("/drg/checks").await;
@@ -230,16 +163,18 @@ async fn records_runs_the_checks_and_reads_the_queue_and_a_case() {
     let (code, page) = records.get("/drg/cases/Z2").await;
     assert_eq!(code, 200);
     assert!(page.contains("尚未导入"), "{page}");
-    let (code, _) = records.post("/drg/checks/run", CSRF).await;
+    let (code, _, _) = records.post("/drg/checks/run", &[]).await;
     assert_eq!(code, 404);
 
     yiqiao_drg::store::import_folder(&t.db, &data_dir(), None, &Actor::system("test"), now())
         .await
         .unwrap();
     // A form without the right token is refused.
-    let (code, _) = records.post("/drg/checks/run", "wrong").await;
+    let (code, _, _) = records
+        .post_with_csrf("/drg/checks/run", "wrong", &[])
+        .await;
     assert_eq!(code, 403);
-    let (code, loc) = records.post("/drg/checks/run", CSRF).await;
+    let (code, loc, _) = records.post("/drg/checks/run", &[]).await;
     assert_eq!((code, loc.as_str()), (303, "/drg/checks"));
 
     let (code, page) = records.get("/drg/checks").await;
@@ -293,18 +228,18 @@ async fn insurance_and_quality_read_but_do_not_run() {
         .await
         .unwrap();
     for role in ["insurance", "quality"] {
-        let b = Browser::new(&base, role);
+        let b = Browser::new(&base, role, CSRF);
         let (code, page) = b.get("/drg/checks").await;
         assert_eq!(code, 200, "{role}");
         assert!(!page.contains("重新检查全部出院病例"));
         assert_eq!(b.get("/drg/cases/Z1").await.0, 200);
-        assert_eq!(b.post("/drg/checks/run", CSRF).await.0, 403, "{role}");
+        assert_eq!(b.post("/drg/checks/run", &[]).await.0, 403, "{role}");
     }
     for role in ["nurse", "pharmacist"] {
-        let b = Browser::new(&base, role);
+        let b = Browser::new(&base, role, CSRF);
         assert_eq!(b.get("/drg/checks").await.0, 403, "{role}");
         assert_eq!(b.get("/drg/cases/Z1").await.0, 403, "{role}");
     }
-    let anon = Browser::new(&base, "");
+    let anon = Browser::new(&base, "", CSRF);
     assert_eq!(anon.get("/drg/checks").await.0, 401);
 }
