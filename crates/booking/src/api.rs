@@ -3,7 +3,8 @@
 //! `{code, message, data}`; the writes take an `Idempotency-Key`. Routes are `Access::Machine`:
 //! a person's session is never a credential here.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -19,6 +20,7 @@ use yiqiao_store::audit::Actor;
 
 use crate::config::{KeyProvider, Rules};
 use crate::domain::BookingError;
+use crate::domain::rate::{RateRule, RetryAfter, TokenBucket};
 use crate::domain::signing;
 use crate::store::platform::{self as pstore, Idem};
 use crate::store::tickets::{self, TakeRequest, Taken};
@@ -35,6 +37,39 @@ pub struct BookingState {
     pub clock: Arc<dyn Clock>,
     pub rules: Rules,
     pub key: Arc<KeyProvider>,
+    pub limiter: Arc<AppLimiter>,
+}
+
+/// The request budget of each platform app on this node (限流, [`crate::domain::rate`]).
+/// Kept in memory: it protects this node from a burst, and every node has its own, so a
+/// hospital running several nodes divides the configured rate among them.
+#[derive(Debug)]
+pub struct AppLimiter {
+    rule: RateRule,
+    buckets: Mutex<HashMap<String, TokenBucket>>,
+}
+
+impl AppLimiter {
+    pub fn new(rule: RateRule) -> AppLimiter {
+        AppLimiter {
+            rule,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes one request from `app_id`'s budget.
+    pub fn admit(&self, app_id: &str, now_ms: i64) -> Result<(), BookingError> {
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let bucket = buckets
+            .entry(app_id.to_owned())
+            .or_insert_with(|| TokenBucket::full(self.rule, now_ms));
+        bucket
+            .take(self.rule, now_ms)
+            .map_err(|RetryAfter(ms)| BookingError::RateLimited(ms))
+    }
 }
 
 impl BookingState {
@@ -51,6 +86,7 @@ impl BookingState {
             clock,
             rules: config.rules()?,
             key: Arc::new(config.key_provider(data_dir)),
+            limiter: Arc::new(AppLimiter::new(config.rate_rule()?)),
         })
     }
 }
@@ -116,6 +152,9 @@ async fn authenticate(st: &BookingState, req: Request) -> Result<Signed, Failure
     if !signing::verify(&secret, &c, sig) {
         return Err(BookingError::AuthSignature("签名不正确".into()).into());
     }
+    // Counted only once the app has proved who it is (a forged X-App-Id cannot spend another
+    // app's budget), and before the nonce is written (a refused request costs no write).
+    st.limiter.admit(&app_id, now.timestamp_millis())?;
     pstore::use_nonce(&st.db, &app_id, nonce, now).await?;
     Ok(Signed {
         app_id,

@@ -73,6 +73,8 @@ pub fn sign_with_nonce(
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// `Retry-After` of a 429, in seconds.
+    pub retry_after: Option<u64>,
 }
 
 impl Reply {
@@ -165,9 +167,18 @@ impl PlatformClient {
         }
         let res = req.send().await?;
         let status = res.status().as_u16();
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
         let text = res.text().await?;
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<Reply, reqwest::Error> {

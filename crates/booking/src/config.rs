@@ -4,6 +4,7 @@ use chrono::NaiveTime;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::noshow::{DEFAULT_DAILY_LIMIT, NoShowRule};
+use crate::domain::rate::RateRule;
 use crate::domain::schedule::ReleaseRule;
 use crate::domain::secret::SecretKey;
 
@@ -34,6 +35,10 @@ pub struct BookingConfig {
     pub cancel_cutoff_minutes: i64,
     /// A patient may check in until this many minutes after the window ends.
     pub checkin_grace_minutes: i64,
+    /// 限流: requests a second each platform app may make on average, on this node …
+    pub rate_per_second: u32,
+    /// … and at once, beyond which it gets 429 `RATE_LIMITED` with `Retry-After`.
+    pub rate_burst: u32,
 }
 
 impl Default for BookingConfig {
@@ -52,9 +57,17 @@ impl Default for BookingConfig {
             online_cutoff_minutes: r.online_cutoff_minutes,
             cancel_cutoff_minutes: r.cancel_cutoff_minutes,
             checkin_grace_minutes: 0,
+            rate_per_second: DEFAULT_RATE_PER_SECOND,
+            rate_burst: DEFAULT_RATE_BURST,
         }
     }
 }
+
+/// Above the rate one node takes numbers at on SQLite (BENCHMARKS.md), so the budget only bites
+/// on a client that has gone wrong or a release-time flood, not on the normal rush.
+pub const DEFAULT_RATE_PER_SECOND: u32 = 500;
+/// A release-time burst of this many requests is let through at once.
+pub const DEFAULT_RATE_BURST: u32 = 2000;
 
 /// The rules the configuration sets, checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +113,11 @@ impl BookingConfig {
             },
             checkin_grace_minutes: self.checkin_grace_minutes,
         })
+    }
+
+    /// The request budget of each platform app.
+    pub fn rate_rule(&self) -> Result<RateRule, String> {
+        RateRule::parse(self.rate_per_second, self.rate_burst)
     }
 
     /// Where the secret-encryption key comes from (read on first use).

@@ -40,9 +40,20 @@ pub fn internal() -> (StatusCode, Value) {
     )
 }
 
-/// The envelope as a response. Marked final, so the web layer does not rewrite it.
+/// The envelope as a response. Marked final, so the web layer does not rewrite it. A 429 also
+/// says in `Retry-After` (whole seconds) when to come back.
 pub fn respond((status, body): (StatusCode, Value)) -> Response {
+    let retry_after = (status == StatusCode::TOO_MANY_REQUESTS)
+        .then(|| body["data"]["retry_after_ms"].as_u64())
+        .flatten()
+        .map(|ms| ms.div_ceil(1000).max(1));
     let mut r = (status, Json(body)).into_response();
+    if let Some(seconds) = retry_after {
+        r.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(seconds),
+        );
+    }
     r.extensions_mut().insert(yiqiao_http::error::FinalBody);
     r
 }

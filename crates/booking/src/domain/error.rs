@@ -61,6 +61,9 @@ pub enum BookingError {
     NotAllowed(String),
     #[error("请求内容超过 {0} 字节")]
     TooLarge(usize),
+    /// 限流: the app's request budget is spent; the value is the wait in milliseconds.
+    #[error("请求过于频繁，已超过本应用的限流额度，请 {} 秒后重试", .0.div_ceil(1000).max(1))]
+    RateLimited(u64),
 }
 
 impl BookingError {
@@ -77,6 +80,7 @@ impl BookingError {
             BookingError::PatientSuspended(until) => {
                 serde_json::json!({"until": yiqiao_core::time::format_local(*until)})
             }
+            BookingError::RateLimited(wait_ms) => serde_json::json!({"retry_after_ms": wait_ms}),
             _ => serde_json::Value::Null,
         }
     }
@@ -102,6 +106,7 @@ impl Refusal for BookingError {
             | IdempotencyInFlight
             | NotAllowed(_) => ErrorKind::Conflict,
             IdempotencyConflict => ErrorKind::Unprocessable,
+            RateLimited(_) => ErrorKind::TooManyRequests,
             AuthApp(_) | AuthSignature(_) | AuthTime(_) | AuthReplay => ErrorKind::Unauthenticated,
         }
     }
@@ -129,6 +134,7 @@ impl Refusal for BookingError {
             AuthTime(_) => "AUTH_TIME",
             AuthReplay => "AUTH_REPLAY",
             NotAllowed(_) => "NOT_ALLOWED",
+            RateLimited(_) => "RATE_LIMITED",
         }
     }
 }

@@ -9,6 +9,7 @@ mod idempotency;
 mod notices;
 mod pages;
 mod race;
+mod rate;
 mod refusals;
 
 use std::sync::Arc;
@@ -16,7 +17,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::{Value, json};
+use yiqiao_booking::api::AppLimiter;
 use yiqiao_booking::client::PlatformClient;
+use yiqiao_booking::domain::rate::RateRule;
 use yiqiao_booking::domain::schedule::{Level, Session, SlotLayout};
 use yiqiao_booking::domain::secret::SecretKey;
 use yiqiao_booking::store::planning::{self, NewSchedule};
@@ -134,6 +137,14 @@ pub async fn server() -> Server {
 }
 
 pub async fn server_with(rules: Rules) -> Server {
+    let budget = yiqiao_booking::BookingConfig::default()
+        .rate_rule()
+        .unwrap();
+    server_with_budget(rules, budget).await
+}
+
+/// The API with a request budget per app (限流) of the test's choosing.
+pub async fn server_with_budget(rules: Rules, budget: RateRule) -> Server {
     let t = TestDb::new(&migrations()).await.expect("test database");
     let clock = Arc::new(ManualClock::new(t0()));
     yiqiao_booking::store::platform::add_app(
@@ -154,6 +165,7 @@ pub async fn server_with(rules: Rules) -> Server {
         clock: clock.clone(),
         rules,
         key: Arc::new(yiqiao_booking::config::KeyProvider::fixed(key())),
+        limiter: Arc::new(AppLimiter::new(budget)),
     };
     let (router, _) = yiqiao_booking::routes(state).into_parts();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

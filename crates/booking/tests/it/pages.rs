@@ -21,6 +21,11 @@ async fn pages(srv: &Server) -> String {
         clock: srv.clock.clone(),
         rules: srv.rules,
         key: Arc::new(yiqiao_booking::config::KeyProvider::fixed(crate::key())),
+        limiter: Arc::new(yiqiao_booking::api::AppLimiter::new(
+            yiqiao_booking::BookingConfig::default()
+                .rate_rule()
+                .unwrap(),
+        )),
     };
     let (router, _) = yiqiao_booking::pages::routes(state).into_parts();
     yiqiao_http::testing::serve_as_header_role(router, yiqiao_booking::pages::navigation(), CSRF)
