@@ -66,6 +66,11 @@ pub fn routes(state: BookingState) -> Routes<()> {
             OFFICE,
             post(schedule_change),
         )
+        .page_post(
+            "/booking/schedules/{id}/shift",
+            OFFICE,
+            post(schedule_shift),
+        )
         .page_get("/booking/templates", OFFICE, get(templates_page))
         .page_post("/booking/templates", OFFICE, post(template_create))
         .page_post(
@@ -488,6 +493,36 @@ async fn schedule_change(
         ),
     };
     planning::change_schedule(&st.db, &id, doctor, fee, &actor(&me), st.clock.now()).await?;
+    Ok(Redirect::to(&format!("/booking/schedules/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct ShiftForm {
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn schedule_shift(
+    State(st): State<BookingState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ShiftForm>,
+) -> Result<Response, AppError> {
+    let minutes: i64 = f.minutes.trim().parse().map_err(|_| {
+        BookingError::invalid("调整分钟数应为整数：推迟为正数（如 30），提前为负数（如 -15）")
+    })?;
+    planning::shift_windows(
+        &st.db,
+        &st.rules,
+        &id,
+        minutes,
+        &f.reason,
+        &actor(&me),
+        st.clock.now(),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/booking/schedules/{id}")).into_response())
 }
 

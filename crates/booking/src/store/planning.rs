@@ -439,24 +439,7 @@ pub async fn change_schedule(
     let s = get_schedule(&txn, schedule_id)
         .await?
         .ok_or_else(|| sea_orm::DbErr::RecordNotFound(schedule_id.to_owned()))?;
-    let left = super::online_left(&txn, schedule_id).await?;
-    for a in super::entities::app::Entity::find().all(&txn).await? {
-        crate::notice::enqueue(
-            &txn,
-            &a.app_id,
-            NoticeType::ScheduleChanged,
-            &format!(
-                "schedule.changed-{}-{}-{}",
-                s.id,
-                a.app_id,
-                now.timestamp_millis()
-            ),
-            crate::wire::schedule_json(&s, left),
-            &s.id,
-            now,
-        )
-        .await?;
-    }
+    notify_changed(&txn, &s, now).await?;
     audit::record(
         &txn,
         actor,
@@ -465,6 +448,149 @@ pub async fn change_schedule(
                 serde_json::json!({"doctor_code": before.doctor_code, "fee_fen": before.fee_fen}),
             )
             .after(serde_json::json!({"doctor_code": s.doctor_code, "fee_fen": s.fee_fen})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(s)
+}
+
+/// Tell every app that a schedule changed (`schedule.changed`), in the caller's transaction.
+async fn notify_changed(
+    txn: &DatabaseTransaction,
+    s: &schedule::Model,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let left = super::online_left(txn, &s.id).await?;
+    for a in super::entities::app::Entity::find().all(txn).await? {
+        crate::notice::enqueue(
+            txn,
+            &a.app_id,
+            NoticeType::ScheduleChanged,
+            // Each change is its own notice (two changes within one millisecond included);
+            // the id is fixed when queued, so a resend carries the same one.
+            &format!(
+                "schedule.changed-{}-{}-{}",
+                s.id,
+                a.app_id,
+                uuid::Uuid::now_v7().simple()
+            ),
+            crate::wire::schedule_json(s, left),
+            &s.id,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The largest shift of a schedule's windows in one change (4 hours): more is a new schedule.
+pub const MAX_SHIFT_MINUTES: i64 = 240;
+
+/// 推迟/提前开诊: move every window of an open schedule by `minutes` (later when positive).
+/// Live tickets move with their slots (window and check-in deadline); every app is told
+/// (`schedule.changed`). No window may be moved to before now. Audited.
+pub async fn shift_windows(
+    db: &Db,
+    rules: &Rules,
+    schedule_id: &str,
+    minutes: i64,
+    reason: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<schedule::Model> {
+    let reason = reason.trim();
+    if minutes == 0 || minutes.abs() > MAX_SHIFT_MINUTES {
+        return Err(BookingError::invalid(format!(
+            "调整分钟数应在 -{MAX_SHIFT_MINUTES} 到 {MAX_SHIFT_MINUTES} 之间且不为 0"
+        ))
+        .into());
+    }
+    if reason.is_empty() || reason.chars().count() > 200 {
+        return Err(BookingError::invalid("请填写调整原因（不超过 200 字）").into());
+    }
+    let before = get_schedule(&**db, schedule_id)
+        .await?
+        .ok_or_else(|| BookingError::not_found(format!("没有排班 {schedule_id}")))?;
+    let shift = Duration::minutes(minutes);
+    let txn = db.begin_write().await?;
+    // Only an open schedule, and only as it was read: two people shifting at once do not add
+    // their shifts up; the second is asked to look again.
+    let n = exec(
+        &txn,
+        "UPDATE booking_schedule SET updated_at = $1 \
+         WHERE id = $2 AND status = 'open' AND updated_at = $3",
+        vec![v(now), v(schedule_id), v(before.updated_at)],
+    )
+    .await?;
+    if n != 1 {
+        txn.rollback().await?;
+        return Err(
+            BookingError::NotAllowed("排班已停诊或刚被他人修改，请刷新后重试".into()).into(),
+        );
+    }
+    let slots = super::entities::slot::Entity::find()
+        .filter(super::entities::slot::Column::ScheduleId.eq(schedule_id))
+        .order_by_asc(super::entities::slot::Column::SeqNo)
+        .all(&txn)
+        .await?;
+    if let Some(first) = slots.first()
+        && first.window_start + shift < now
+    {
+        txn.rollback().await?;
+        return Err(BookingError::invalid("不能把就诊时段提前到当前时间之前").into());
+    }
+    for slot in &slots {
+        exec(
+            &txn,
+            "UPDATE booking_slot SET window_start = $1, window_end = $2 \
+             WHERE schedule_id = $3 AND seq_no = $4",
+            vec![
+                v(slot.window_start + shift),
+                v(slot.window_end + shift),
+                v(schedule_id),
+                v(slot.seq_no),
+            ],
+        )
+        .await?;
+    }
+    let live = ticket::Entity::find()
+        .filter(ticket::Column::ScheduleId.eq(schedule_id))
+        .filter(ticket::Column::Status.eq(TicketState::Taken.as_str()))
+        .all(&txn)
+        .await?;
+    for t in &live {
+        let window_end = t.window_end + shift;
+        exec(
+            &txn,
+            "UPDATE booking_ticket SET window_start = $1, window_end = $2, checkin_deadline = $3, \
+             updated_at = $4 WHERE id = $5 AND status = $6",
+            vec![
+                v(t.window_start + shift),
+                v(window_end),
+                v(window_end + Duration::minutes(rules.checkin_grace_minutes)),
+                v(now),
+                v(&t.id),
+                v(TicketState::Taken.as_str()),
+            ],
+        )
+        .await?;
+    }
+    let s = get_schedule(&txn, schedule_id)
+        .await?
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound(schedule_id.to_owned()))?;
+    notify_changed(&txn, &s, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new("booking.schedule.shift", "booking_schedule", s.id.clone()).after(
+            serde_json::json!({
+                "shift_minutes": minutes,
+                "reason": reason,
+                "slots": slots.len(),
+                "tickets_moved": live.len(),
+            }),
+        ),
         now,
     )
     .await?;

@@ -197,3 +197,183 @@ async fn notices_are_signed_retried_and_delivered() {
         .unwrap();
     assert_eq!(delivered.len(), 4);
 }
+
+/// 推迟开诊: every window moves, the live ticket with it (window and check-in deadline), the
+/// platform is told `schedule.changed`, and the shift is audited. Two shifts made from the same
+/// reading do not add up; a shift to before now is refused.
+#[tokio::test]
+async fn shifting_a_schedules_windows_moves_slots_tickets_and_tells_the_platform() {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use yiqiao_booking::store::planning::shift_windows;
+
+    let srv = server().await;
+    // An app with a callback receives notices (one without polls instead).
+    yiqiao_booking::store::exec(
+        &*srv.db,
+        "UPDATE booking_platform_app SET callback_url = $1",
+        vec!["http://127.0.0.1:9/hook/notices".into()],
+    )
+    .await
+    .unwrap();
+    let s = srv.schedule("D001", 2, 3, 0).await;
+    let r = srv
+        .client
+        .post(
+            "/platform/v1/tickets",
+            &take_body(&s.id, 1, "SHIFT-1", Some(4)),
+            "shift-1",
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.code(), "OK", "{:?}", r.body);
+    let ticket_id = r.data()["ticket_id"].as_str().unwrap().to_owned();
+    let before = r.data()["window_start"].as_str().unwrap().to_owned();
+    let slots_before = srv
+        .client
+        .get(&format!("/platform/v1/schedules/{}/slots", s.id), &[])
+        .await
+        .unwrap();
+    let menzhenban = Actor::person("menzhenban");
+
+    let shifted = shift_windows(
+        &srv.db,
+        &srv.rules,
+        &s.id,
+        30,
+        "医生手术延迟",
+        &menzhenban,
+        srv.now(),
+    )
+    .await
+    .unwrap();
+
+    let t = srv
+        .client
+        .get(&format!("/platform/v1/tickets/{ticket_id}"), &[])
+        .await
+        .unwrap();
+    assert_eq!(before, "2026-11-30 08:30:00");
+    assert_eq!(t.data()["window_start"], "2026-11-30 09:00:00");
+    assert_eq!(t.data()["window_end"], "2026-11-30 09:30:00");
+    let slots_after = srv
+        .client
+        .get(&format!("/platform/v1/schedules/{}/slots", s.id), &[])
+        .await
+        .unwrap();
+    let starts = |r: &yiqiao_booking::client::Reply| -> Vec<String> {
+        r.data()
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["window_start"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(starts(&slots_before)[0], "2026-11-30 08:00:00");
+    assert_eq!(starts(&slots_after)[0], "2026-11-30 08:30:00");
+    assert_eq!(starts(&slots_before).len(), starts(&slots_after).len());
+
+    let changed = outbox::entity::Entity::find()
+        .filter(outbox::entity::Column::Kind.contains("booking"))
+        .all(&*srv.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.payload.contains("schedule.changed"))
+        .count();
+    assert_eq!(changed, 1);
+    let audited = yiqiao_store::audit::entity::Entity::find()
+        .filter(yiqiao_store::audit::entity::Column::Action.eq("booking.schedule.shift"))
+        .all(&*srv.db)
+        .await
+        .unwrap();
+    assert_eq!(audited.len(), 1);
+    assert!(
+        audited[0]
+            .after
+            .as_deref()
+            .unwrap_or("")
+            .contains("医生手术延迟")
+    );
+
+    // A later shift reads afresh and moves the windows on from where they are now.
+    shift_windows(
+        &srv.db,
+        &srv.rules,
+        &s.id,
+        30,
+        "再次推迟",
+        &menzhenban,
+        srv.now(),
+    )
+    .await
+    .unwrap();
+    let t = srv
+        .client
+        .get(&format!("/platform/v1/tickets/{ticket_id}"), &[])
+        .await
+        .unwrap();
+    assert_eq!(t.data()["window_start"], "2026-11-30 09:30:00");
+    assert_eq!(shifted.id, s.id);
+
+    // Before now: refused, nothing moved.
+    let err = shift_windows(
+        &srv.db,
+        &srv.rules,
+        &s.id,
+        -240,
+        "提前",
+        &menzhenban,
+        srv.now() + Duration::hours(23),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("提前到当前时间之前"), "{err}");
+    // Out of range and without a reason: refused by name.
+    let err = shift_windows(&srv.db, &srv.rules, &s.id, 0, "x", &menzhenban, srv.now())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("分钟数"), "{err}");
+    let err = shift_windows(&srv.db, &srv.rules, &s.id, 10, "  ", &menzhenban, srv.now())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("原因"), "{err}");
+}
+
+/// Two people shifting the same schedule at the same moment: the shifts never add up to more
+/// than what each asked — one wins, the other is asked to look again (or, having read after
+/// the winner committed, applies on top knowingly).
+#[tokio::test]
+async fn concurrent_shifts_are_decided_by_the_database() {
+    use yiqiao_booking::store::planning::shift_windows;
+    let srv = server().await;
+    let s = srv.schedule("D001", 1, 2, 0).await;
+    let actor = Actor::person("menzhenban");
+    let (a, b) = tokio::join!(
+        shift_windows(&srv.db, &srv.rules, &s.id, 15, "甲", &actor, srv.now()),
+        shift_windows(&srv.db, &srv.rules, &s.id, 15, "乙", &actor, srv.now()),
+    );
+    let wins = [a.is_ok(), b.is_ok()].iter().filter(|w| **w).count();
+    let audited = {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        yiqiao_store::audit::entity::Entity::find()
+            .filter(yiqiao_store::audit::entity::Column::Action.eq("booking.schedule.shift"))
+            .all(&*srv.db)
+            .await
+            .unwrap()
+            .len()
+    };
+    assert!(wins >= 1);
+    assert_eq!(audited, wins, "every applied shift is audited, no other");
+    let slots = srv
+        .client
+        .get(&format!("/platform/v1/schedules/{}/slots", s.id), &[])
+        .await
+        .unwrap();
+    let first = slots.data()[0]["window_start"].as_str().unwrap().to_owned();
+    let expected = if wins == 2 {
+        "2026-11-30 08:30:00"
+    } else {
+        "2026-11-30 08:15:00"
+    };
+    assert_eq!(first, expected);
+}

@@ -111,6 +111,34 @@ async fn the_office_plans_stops_and_adds_numbers() {
         .post(&format!("{loc}/change"), &[("fee_yuan", "三十")])
         .await;
     assert_eq!(code, 400);
+    // 推迟开诊 by 30 minutes: the slots' windows move; a non-number is refused by name.
+    let (_, page) = office.get(&loc).await;
+    assert!(
+        page.contains("08:00–08:30") && !page.contains("09:00–09:30"),
+        "{page}"
+    );
+    let (code, _, _) = office
+        .post(
+            &format!("{loc}/shift"),
+            &[("minutes", "30"), ("reason", "医生手术延迟")],
+        )
+        .await;
+    assert_eq!(code, 303);
+    let (_, page) = office.get(&loc).await;
+    assert!(
+        !page.contains("08:00–08:30")
+            && page.contains("08:30–09:00")
+            && page.contains("09:00–09:30"),
+        "{page}"
+    );
+    let (code, _, body) = office
+        .post(
+            &format!("{loc}/shift"),
+            &[("minutes", "半小时"), ("reason", "x")],
+        )
+        .await;
+    assert_eq!(code, 400);
+    assert!(body.contains("调整分钟数应为整数"), "{body}");
     // 停诊 with a reason and a substitute.
     let (code, _, _) = office
         .post(
