@@ -14,6 +14,8 @@ use crate::domain::BookingError;
 pub const NONCE_TTL_SECS: i64 = 660;
 /// How long a stored response is replayed.
 pub const IDEMPOTENCY_TTL_HOURS: i64 = 24;
+/// A claimed key still running after this long was abandoned by a process that stopped.
+pub const ABANDONED_AFTER_SECS: i64 = 60;
 
 /// A new secret: 40 letters and digits.
 pub fn new_secret() -> String {
@@ -263,6 +265,24 @@ pub async fn idem_begin(
         }
         if row.request_hash != hash {
             return Ok(Idem::Conflict);
+        }
+        // A claim still "running" long after any request could run was left by a process that
+        // died between its business commit and storing the answer. Take it over (the database
+        // decides which retry gets it): the request runs again, and the business rules make
+        // that safe — a ticket is found again by its platform order id.
+        if row.state == "running" && row.created_at < now - Duration::seconds(ABANDONED_AFTER_SECS)
+        {
+            let taken = exec(
+                &**db,
+                "UPDATE booking_idempotency SET created_at = $1 \
+                 WHERE app_id = $2 AND idem_key = $3 AND state = 'running' AND created_at = $4",
+                vec![v(now), v(app_id), v(key), v(row.created_at)],
+            )
+            .await?;
+            if taken == 1 {
+                return Ok(Idem::Fresh);
+            }
+            continue;
         }
         return Ok(match (row.state.as_str(), row.status, row.response) {
             ("done", Some(status), Some(body)) => Idem::Replay {
