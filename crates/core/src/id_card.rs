@@ -2,6 +2,12 @@
 //!
 //! 18 characters: a 6-digit 地址码 (administrative region), an 8-digit 出生日期码 (YYYYMMDD), a
 //! 3-digit 顺序码 (odd for men, even for women) and a 校验码 computed by ISO 7064 MOD 11-2.
+//!
+//! The 外国人永久居留身份证 issued since 2023-12-01 has a number of the same form: it starts
+//! with `9` (citizens' numbers start with a province code, 1–8), then the 2-digit province code
+//! of the issuing office and a 3-digit nationality code; birth date, sequence and check
+//! character as above. Both are accepted; [`IdCardNo::is_foreign_permanent_resident`] tells
+//! them apart.
 
 use std::fmt;
 use std::str::FromStr;
@@ -77,10 +83,22 @@ impl IdCardNo {
                 .iter()
                 .fold(0u32, |acc, d| acc * 10 + d)
         };
-        let province = number(0..2);
+        // 永居证: `9` then the issuing province; otherwise the citizen's province.
+        let foreigner = digits.first() == Some(&9);
+        let province = if foreigner {
+            number(1..3)
+        } else {
+            number(0..2)
+        };
         if !is_province_code(province) {
-            return Err(IdCardError::UnknownRegion {
-                code: format!("{province:02}"),
+            return Err(if foreigner {
+                IdCardError::UnknownIssuingProvince {
+                    code: format!("{province:02}"),
+                }
+            } else {
+                IdCardError::UnknownRegion {
+                    code: format!("{province:02}"),
+                }
             });
         }
         let (year, month, day) = (number(6..10), number(10..12), number(12..14));
@@ -153,7 +171,13 @@ impl IdCardNo {
         if odd { Sex::Male } else { Sex::Female }
     }
 
-    /// 地址码: the 6-digit administrative region code.
+    /// A 外国人永久居留身份证 number (2023 form, starting with `9`), not a citizen's.
+    pub fn is_foreign_permanent_resident(&self) -> bool {
+        self.no.starts_with('9')
+    }
+
+    /// 地址码: the 6-digit administrative region code. For a foreigner's permanent-residence
+    /// number these six digits are `9`, the issuing province and the nationality code.
     pub fn region_code(&self) -> &str {
         self.no.get(..6).unwrap_or_default()
     }
@@ -231,6 +255,8 @@ pub enum IdCardError {
     BadCharacter { position: usize, ch: char },
     #[error("身份证号地区码 {code} 不存在")]
     UnknownRegion { code: String },
+    #[error("外国人永久居留身份证号第2-3位受理地省级代码 {code} 不存在")]
+    UnknownIssuingProvince { code: String },
     #[error("身份证号中的出生日期 {date} 不存在")]
     NoSuchBirthDate { date: String },
     #[error("身份证号中的出生日期 {date} 早于 1900 年")]
@@ -252,7 +278,9 @@ impl Refusal for IdCardError {
             IdCardError::Empty => "ID_NO_EMPTY",
             IdCardError::WrongLength { .. } => "ID_NO_LENGTH",
             IdCardError::BadCharacter { .. } => "ID_NO_BAD_CHAR",
-            IdCardError::UnknownRegion { .. } | IdCardError::BadRegionCode { .. } => "ID_NO_REGION",
+            IdCardError::UnknownRegion { .. }
+            | IdCardError::UnknownIssuingProvince { .. }
+            | IdCardError::BadRegionCode { .. } => "ID_NO_REGION",
             IdCardError::NoSuchBirthDate { .. } | IdCardError::BirthYearTooEarly { .. } => {
                 "ID_NO_BIRTH_DATE"
             }
@@ -313,6 +341,31 @@ mod tests {
     }
 
     #[test]
+    fn foreigners_permanent_residence_numbers_are_accepted() -> Result<(), IdCardError> {
+        // 9, issued in 浙江 (33), nationality 840, born 1980-05-17, sequence 123 (odd: male).
+        let first17 = "93384019800517123";
+        let digits: Vec<u32> = first17.chars().filter_map(|c| c.to_digit(10)).collect();
+        let mut arr = [0u32; 17];
+        arr.copy_from_slice(&digits);
+        let no = format!("{first17}{}", check_char(&arr));
+        let id = IdCardNo::parse(&no)?;
+        assert!(id.is_foreign_permanent_resident());
+        assert_eq!(id.birth_date(), date(1980, 5, 17));
+        assert_eq!(id.sex(), Sex::Male);
+        assert!(
+            !IdCardNo::compose("331002", date(1985, 6, 12), 201)?.is_foreign_permanent_resident()
+        );
+        // The issuing province must exist; the check character is checked as for citizens.
+        assert_eq!(
+            msg("999840198005171230"),
+            "外国人永久居留身份证号第2-3位受理地省级代码 99 不存在"
+        );
+        let wrong_check = format!("{first17}{}", if no.ends_with('0') { '1' } else { '0' });
+        assert!(msg(&wrong_check).contains("校验码"));
+        Ok(())
+    }
+
+    #[test]
     fn refusals_name_the_problem() {
         assert_eq!(msg(""), "身份证号为空");
         assert_eq!(msg("11010519491231002"), "身份证号应为18位，实为17位");
@@ -325,7 +378,7 @@ mod tests {
             msg("1101051949123100X2"),
             "身份证号含非法字符：第17位为「X」，前17位应为数字，第18位应为数字或 X"
         );
-        assert_eq!(msg("991005194912310023"), "身份证号地区码 99 不存在");
+        assert_eq!(msg("001005194912310023"), "身份证号地区码 00 不存在");
         assert_eq!(
             msg("110105198502300023"),
             "身份证号中的出生日期 19850230 不存在"
@@ -378,7 +431,7 @@ mod tests {
             Err(IdCardError::BirthYearTooEarly { .. })
         ));
         assert!(matches!(
-            IdCardNo::compose("991002", date(1985, 6, 12), 1),
+            IdCardNo::compose("001002", date(1985, 6, 12), 1),
             Err(IdCardError::UnknownRegion { .. })
         ));
     }
