@@ -266,9 +266,16 @@ enum DrgCommand {
     /// Check every discharged case of the HIS feed (data checks before upload) with an
     /// imported version and refill the records office's queue.
     Check {
-        /// The imported grouping version to use.
-        #[arg(long, default_value = yiqiao_drg::DEFAULT_VERSION)]
-        version: String,
+        /// The imported grouping version to use (default: `[drg] version` of the configuration).
+        #[arg(long)]
+        version: Option<String>,
+    },
+    /// Import the provincial platform's grouping results (xlsx, or UTF-8 CSV; header with
+    /// 病例编号, DRG and optionally 点数) and compare them with the local pre-grouping: the
+    /// agreement rate and each disagreement with the local trace.
+    Reconcile {
+        /// The platform's result file.
+        file: PathBuf,
     },
     /// Cases per second on the reference cases and on generated ones, one core and all cores.
     Bench {
@@ -511,6 +518,7 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 );
             }
             DrgCommand::Check { version } => {
+                let version = version.unwrap_or_else(|| config.drg.version.clone());
                 let db = yiqiao_web::server::open_db(&config).await?;
                 let v = yiqiao_drg::store::load(&*db, &version)
                     .await
@@ -523,6 +531,21 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 )
                 .await?;
                 println!("{run}");
+            }
+            DrgCommand::Reconcile { file } => {
+                let db = yiqiao_web::server::open_db(&config).await?;
+                let lines = yiqiao_drg::cli::reconcile(
+                    &db,
+                    &file,
+                    &config.drg.version,
+                    &Actor::system("command-line"),
+                    clock.now(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+                for l in lines {
+                    println!("{l}");
+                }
             }
             DrgCommand::Bench {
                 data,

@@ -388,3 +388,55 @@ pub fn run_group(args: &GroupArgs) -> Result<Summary, GroupError> {
     })?;
     Ok(summary)
 }
+
+/// Why `yiqiao drg reconcile` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("读取文件 {path} 失败：{source}")]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    File(#[from] crate::store::platform::FileError),
+    #[error(transparent)]
+    Table(#[from] crate::domain::reconcile::TableRefused),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// `yiqiao drg reconcile FILE`: imports the provincial platform's results (xlsx or UTF-8 CSV,
+/// header with 病例编号, DRG and optionally 点数), then compares them with the local
+/// pre-grouping made with `version`: the lines to print (row errors, the agreement rate, each
+/// disagreement with the local trace).
+pub async fn reconcile(
+    db: &yiqiao_store::Db,
+    file: &std::path::Path,
+    version: &str,
+    actor: &yiqiao_store::audit::Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<String>, ReconcileError> {
+    let bytes = std::fs::read(file).map_err(|source| ReconcileError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let rows = crate::store::platform::file_rows(&bytes)?;
+    let (good, bad) = crate::domain::reconcile::read_table(&rows)?;
+    let source = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let imported = crate::store::platform::import(db, good, bad, &source, actor, now).await?;
+    let v = match crate::store::load(&**db, version).await {
+        Ok(v) => Some(v),
+        Err(crate::store::StoreError::NotImported(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let report = crate::pages::reconcile::report(db, v.as_ref()).await?;
+    let mut lines = vec![format!("已导入 {} 行省平台结果", imported.rows)];
+    lines.extend(crate::pages::reconcile::report_lines(
+        &report,
+        &imported.errors,
+    ));
+    Ok(lines)
+}

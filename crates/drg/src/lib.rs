@@ -13,6 +13,7 @@ pub mod domain;
 pub mod migrations;
 pub mod pages;
 pub mod store;
+pub mod svg;
 pub mod tables;
 
 pub use domain::{Case, Explained, Grouping, Status, Step, Version};
@@ -26,5 +27,24 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m6001_drg_version::Up),
         Box::new(migrations::m6002_drg_case_check::Up),
         Box::new(migrations::m6003_drg_policy_year::Up),
+        Box::new(migrations::m6004_drg_platform_result::Up),
     ]
+}
+
+/// The `[drg]` section of the configuration.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DrgConfig {
+    /// The grouping version the hospital groups with (分组方案), as imported with
+    /// `yiqiao drg import`: `zj-drg-2022` (浙江 ZJ-DRG 1.1) or `chs-drg-1.1`, or the name of the
+    /// 医保局's official tables.
+    pub version: String,
+}
+
+impl Default for DrgConfig {
+    fn default() -> Self {
+        DrgConfig {
+            version: DEFAULT_VERSION.to_owned(),
+        }
+    }
 }

@@ -44,6 +44,18 @@ pub fn read_files(folder: &Path) -> Result<VersionFiles, LoadError> {
             *slot = text;
         }
     }
+    for name in VersionFiles::OPTIONAL {
+        let path = folder.join(name);
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).map_err(|source| LoadError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            if let Some(slot) = files.get_mut(name) {
+                *slot = text;
+            }
+        }
+    }
     Ok(files)
 }
 

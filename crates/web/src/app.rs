@@ -177,7 +177,7 @@ impl App {
         let drg = yiqiao_drg::pages::routes(yiqiao_drg::pages::DrgState::new(
             db.clone(),
             clock.clone(),
-            yiqiao_drg::DEFAULT_VERSION,
+            state.config.drg.version.clone(),
         ));
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
             db: db.clone(),

@@ -26,6 +26,8 @@ pub struct Config {
     pub booking: yiqiao_booking::BookingConfig,
     /// 药品追溯码: the NHSA 进销存 endpoint, institution and region codes.
     pub tracecode: yiqiao_tracecode::TracecodeConfig,
+    /// DRG 预分组: the grouping version in use.
+    pub drg: yiqiao_drg::DrgConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -125,6 +127,7 @@ impl Default for Config {
             log: LogConfig::default(),
             booking: yiqiao_booking::BookingConfig::default(),
             tracecode: yiqiao_tracecode::TracecodeConfig::default(),
+            drg: yiqiao_drg::DrgConfig::default(),
         }
     }
 }

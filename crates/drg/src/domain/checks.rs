@@ -231,6 +231,24 @@ impl Stay {
         }
     }
 
+    /// The case the grouper groups, with codes the dictionary does not know replaced by the
+    /// version's code map (编码映射): what the provincial platform does with the hospital's
+    /// codes before grouping.
+    pub fn case_for(&self, version: &Version) -> Case {
+        let mut case = self.case();
+        for d in &mut case.diagnoses {
+            if let Some(m) = version.map_diagnosis(d) {
+                *d = m.to_owned();
+            }
+        }
+        for p in &mut case.procedures {
+            if let Some(m) = version.map_procedure(p) {
+                *p = m.to_owned();
+            }
+        }
+        case
+    }
+
     /// 实际住院天数 by the settlement-list rule: discharge date − admission date (local
     /// dates), a same-day stay counting as 1.
     pub fn expected_los_days(&self) -> i64 {
@@ -316,23 +334,30 @@ pub fn check(stay: &Stay, version: &Version) -> Vec<Finding> {
             "没有主要诊断",
         ));
     }
-    // C07, C08 codes the version does not know.
+    // C07, C08 codes the version does not know and cannot map (a mapped code is grouped as
+    // its target, so it is no problem).
     for (i, code) in stay.diagnoses.iter().enumerate() {
-        if !code.trim().is_empty() && !version.knows_diagnosis(code) {
+        if !code.trim().is_empty()
+            && !version.knows_diagnosis(code)
+            && version.map_diagnosis(code).is_none()
+        {
             out.push(Finding::new(
                 Rule::DiagnosisUnknown,
                 format!("diagnoses[{i}]"),
-                format!("诊断编码「{code}」不在分组方案 {} 的字典中", version.name()),
+                format!(
+                    "诊断编码「{code}」不在分组方案 {} 的字典中，也无法映射",
+                    version.name()
+                ),
             ));
         }
     }
     for (i, p) in stay.procedures.iter().enumerate() {
-        if !version.knows_procedure(&p.code) {
+        if !version.knows_procedure(&p.code) && version.map_procedure(&p.code).is_none() {
             out.push(Finding::new(
                 Rule::ProcedureUnknown,
                 format!("procedures[{i}]"),
                 format!(
-                    "手术操作编码「{}」不在分组方案 {} 的字典中",
+                    "手术操作编码「{}」不在分组方案 {} 的字典中，也无法映射",
                     p.code,
                     version.name()
                 ),

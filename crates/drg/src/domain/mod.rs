@@ -5,7 +5,9 @@
 mod case;
 pub mod checks;
 mod group;
+pub mod ledger;
 pub mod points;
+pub mod reconcile;
 mod trace;
 mod tsv;
 mod version;

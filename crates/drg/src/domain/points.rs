@@ -135,6 +135,10 @@ impl std::fmt::Display for Weight {
 }
 
 impl Weight {
+    /// From the raw scaled integer (百万分之一).
+    pub const fn from_raw(raw: i64) -> Weight {
+        Weight(raw)
+    }
     /// The raw scaled integer (百万分之一).
     pub const fn raw(self) -> i64 {
         self.0

@@ -24,6 +24,10 @@ pub struct VersionFiles {
     pub or_procedures: String,
     pub dx_names: String,
     pub proc_names: String,
+    /// `icd/dx_map.tsv` (optional: empty when the version has none).
+    pub dx_map: String,
+    /// `icd/proc_map.tsv` (optional).
+    pub proc_map: String,
 }
 
 impl VersionFiles {
@@ -44,6 +48,10 @@ impl VersionFiles {
         "icd/proc_names.tsv",
     ];
 
+    /// Files a version may have: the code maps (编码映射表) from the hospital's codes to the
+    /// grouper's. A version without them maps nothing.
+    pub const OPTIONAL: [&'static str; 2] = ["icd/dx_map.tsv", "icd/proc_map.tsv"];
+
     pub fn get(&self, name: &str) -> Option<&str> {
         Some(match name {
             "version.tsv" => &self.version,
@@ -59,6 +67,8 @@ impl VersionFiles {
             "or_procedures.txt" => &self.or_procedures,
             "icd/dx_names.tsv" => &self.dx_names,
             "icd/proc_names.tsv" => &self.proc_names,
+            "icd/dx_map.tsv" => &self.dx_map,
+            "icd/proc_map.tsv" => &self.proc_map,
             _ => return None,
         })
     }
@@ -78,6 +88,8 @@ impl VersionFiles {
             "or_procedures.txt" => &mut self.or_procedures,
             "icd/dx_names.tsv" => &mut self.dx_names,
             "icd/proc_names.tsv" => &mut self.proc_names,
+            "icd/dx_map.tsv" => &mut self.dx_map,
+            "icd/proc_map.tsv" => &mut self.proc_map,
             _ => return None,
         })
     }
@@ -306,6 +318,10 @@ pub struct Version {
     pub(crate) category_names: Vec<Box<str>>,
     pub(crate) dx_names: HashMap<CodeId, Box<str>, RandomState>,
     pub(crate) proc_names: HashMap<CodeId, Box<str>, RandomState>,
+    /// Source code → grouper code, only for source codes the dictionary does not know and
+    /// whose target it does (the rest map to themselves or to nothing usable).
+    pub(crate) dx_map: HashMap<Box<str>, CodeId, RandomState>,
+    pub(crate) proc_map: HashMap<Box<str>, CodeId, RandomState>,
 }
 
 impl std::fmt::Debug for Version {
@@ -317,6 +333,39 @@ impl std::fmt::Debug for Version {
             .field("codes", &self.texts.len())
             .finish()
     }
+}
+
+/// Reads a code map, keeping the entries that make an unknown code known. An empty text is a
+/// version without the map.
+fn code_map(
+    file: &'static str,
+    text: &str,
+    int: &Interner,
+    dx: bool,
+) -> Result<HashMap<Box<str>, CodeId, RandomState>, TableError> {
+    let mut out: HashMap<Box<str>, CodeId, RandomState> = HashMap::default();
+    if text.trim().is_empty() {
+        return Ok(out);
+    }
+    let t = Tsv::parse(file, text)?;
+    let (c_src, c_dst) = (t.col("source_code")?, t.col("grouper_code")?);
+    let known = |code: &str| {
+        int.ids.get(code).is_some_and(|&id| {
+            let i = int.info[id as usize];
+            if dx { i.known_dx } else { i.known_proc }
+        })
+    };
+    for r in t.rows() {
+        // One source value carries a leading space (FORMAT.md §8); codes are compared trimmed.
+        let (src, dst) = (r.get(c_src).trim(), r.get(c_dst).trim());
+        if src == dst || known(src) || !known(dst) {
+            continue;
+        }
+        if let Some(&id) = int.ids.get(dst) {
+            out.entry(src.into()).or_insert(id);
+        }
+    }
+    Ok(out)
 }
 
 /// Builder state while compiling.
@@ -731,6 +780,8 @@ impl Version {
         };
         let dx_names = names("icd/dx_names.tsv", &files.dx_names, true)?;
         let proc_names = names("icd/proc_names.tsv", &files.proc_names, false)?;
+        let dx_map = code_map("icd/dx_map.tsv", &files.dx_map, &int, true)?;
+        let proc_map = code_map("icd/proc_map.tsv", &files.proc_map, &int, false)?;
 
         // Memberships: sort by code then list; record each code's range.
         pairs.sort_by_key(|(c, l, _)| (*c, *l));
@@ -795,6 +846,8 @@ impl Version {
             category_names,
             dx_names,
             proc_names,
+            dx_map,
+            proc_map,
         })
     }
 
@@ -846,6 +899,17 @@ impl Version {
     /// Whether a procedure code is in the version's dictionary (names or any procedure table).
     pub fn knows_procedure(&self, code: &str) -> bool {
         self.info(self.id(code)).known_proc
+    }
+
+    /// The grouper's code for a diagnosis the dictionary does not know, by the version's
+    /// code map (`icd/dx_map.tsv`); `None` when the code is known or cannot be mapped.
+    pub fn map_diagnosis(&self, code: &str) -> Option<&str> {
+        self.dx_map.get(code).map(|&id| self.text(id))
+    }
+
+    /// The grouper's code for an unknown procedure, by `icd/proc_map.tsv`.
+    pub fn map_procedure(&self, code: &str) -> Option<&str> {
+        self.proc_map.get(code).map(|&id| self.text(id))
     }
 
     pub fn diagnosis_name(&self, code: &str) -> Option<&str> {

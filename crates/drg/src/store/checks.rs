@@ -131,7 +131,7 @@ pub async fn run(
             px.remove(&id).unwrap_or_default(),
         );
         let found = checks::check(&stay, version);
-        let g = version.group(&stay.case());
+        let g = version.group(&stay.case_for(version));
         let errors = found
             .iter()
             .filter(|f| f.severity == Severity::Error)

@@ -105,6 +105,8 @@ pub mod entities {
 }
 
 pub mod checks;
+pub mod ledger;
+pub mod platform;
 pub mod policy;
 
 use entities::{version, version_file};
@@ -192,7 +194,10 @@ pub async fn import<C: ConnectionTrait>(
     .exec(conn)
     .await?;
     // One statement per file: the big lists are single text values, not thousands of rows.
-    for file in VersionFiles::NAMES {
+    for file in VersionFiles::NAMES
+        .into_iter()
+        .chain(VersionFiles::OPTIONAL)
+    {
         let content = files.get(file).unwrap_or("").to_owned();
         version_file::Entity::insert(version_file::ActiveModel {
             version: Set(name.clone()),

@@ -4,6 +4,7 @@ mod cases;
 mod checks;
 mod cli;
 mod explain;
+mod ledger;
 mod pages;
 mod points;
 mod props;

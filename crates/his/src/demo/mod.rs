@@ -904,13 +904,28 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
         .filter(|p| p.birth >= today - Duration::days(330) && p.birth < today - Duration::days(30))
         .collect();
     let mut cases = Vec::new();
+    // A readmission waiting to be written as the next case: the same patient back within two
+    // weeks with the same illness (for the 15-day readmission rule of the DRG pages).
+    let mut readmit: Option<(&P, &CaseTemplate, NaiveDateTime, Value)> = None;
     for c in 1..=opts.inpatient_cases {
-        let t = weighted(&mut rng, CASES, |t| t.weight);
+        let again = readmit.take();
+        let t = match &again {
+            Some((_, t, _, _)) => *t,
+            None => weighted(&mut rng, CASES, |t| t.weight),
+        };
         let Some(doctor) = doctors.get(t.dept).and_then(|ds| ds.choose(&mut rng)) else {
             continue;
         };
         let los = rng.gen_range(t.los.0..=t.los.1);
-        let (patient, admitted) = if t.newborn {
+        let (patient, admitted) = if let Some((p, _, before, _)) = &again {
+            (
+                *p,
+                at(
+                    before.date() + Duration::days(rng.gen_range(3..=12)),
+                    rng.gen_range(8 * 60..20 * 60),
+                ),
+            )
+        } else if t.newborn {
             let Some(p) = newborns.choose(&mut rng) else {
                 continue;
             };
@@ -945,9 +960,18 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
             admitted.date() + Duration::days(los),
             rng.gen_range(8 * 60..12 * 60),
         );
+        if discharged.date() >= today {
+            // A readmission that would end in the future: not discharged yet.
+            continue;
+        }
         let age = age_on(patient, admitted.date());
         let age_days = (admitted.date() - patient.birth).num_days();
-        let with_proc = t.proc.filter(|p| rng.gen_range(0..100) < p.4);
+        // A readmission is medical care for the same illness, without the operation.
+        let with_proc = if again.is_some() {
+            None
+        } else {
+            t.proc.filter(|p| rng.gen_range(0..100) < p.4)
+        };
         let cost_yuan = if with_proc.is_some() && t.proc.is_some_and(|p| p.4 < 60) {
             rng.gen_range((t.cost.0 + t.cost.1) / 2..=t.cost.1)
         } else {
@@ -965,19 +989,24 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
         } else {
             total * rng.gen_range(10..40) / 100
         };
-        let mut dx = vec![
-            json!({"code": t.dx.0, "name": names.dx(t.dx.0, t.dx.1), "admission_condition": "1"}),
-        ];
-        if !t.others.is_empty() {
-            for _ in 0..rng.gen_range(0..=t.others.len().min(3)) {
-                let (oc, on) = *pick(&mut rng, t.others).unwrap_or(&t.others[0]);
-                if dx.iter().all(|d| d["code"] != oc) && !(oc == "M81.000" && patient.male) {
-                    dx.push(json!({"code": oc, "name": names.dx(oc, on),
-                        "admission_condition": if rng.gen_bool(0.8) { "1" } else { "4" }}));
+        let mut dx = if let Some((_, _, _, dx)) = &again {
+            dx.clone()
+        } else {
+            let mut dx = vec![
+                json!({"code": t.dx.0, "name": names.dx(t.dx.0, t.dx.1), "admission_condition": "1"}),
+            ];
+            if !t.others.is_empty() {
+                for _ in 0..rng.gen_range(0..=t.others.len().min(3)) {
+                    let (oc, on) = *pick(&mut rng, t.others).unwrap_or(&t.others[0]);
+                    if dx.iter().all(|d| d["code"] != oc) && !(oc == "M81.000" && patient.male) {
+                        dx.push(json!({"code": oc, "name": names.dx(oc, on),
+                            "admission_condition": if rng.gen_bool(0.8) { "1" } else { "4" }}));
+                    }
                 }
             }
-        }
-        let procedures = match with_proc {
+            json!(dx)
+        };
+        let mut procedures = match with_proc {
             Some((pc, pn, grade, anesthesia, _)) => {
                 let when = at(
                     admitted.date() + Duration::days(rng.gen_range(0..=(los - 1).max(0))),
@@ -990,13 +1019,43 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
             }
             None => json!([]),
         };
-        let way = weighted(
+        let mut way = weighted(
             &mut rng,
             &[("1", 94u32), ("2", 2), ("4", 3), ("5", 1)],
             |w| w.1,
         )
         .0;
+        let mut transfer_org = if way == "2" {
+            json!("台州市级医院（演示）")
+        } else {
+            Value::Null
+        };
+        let mut recorded_los = los;
+        // About one case in 30 is recorded with a mistake the records office must fix before
+        // upload (the DRG checks queue): a transfer without the receiving institution, a wrong
+        // length of stay, an operation dated outside the stay, a principal diagnosis code the
+        // grouping dictionary does not know.
+        if again.is_none() && rng.gen_range(0..30) == 0 {
+            match rng.gen_range(0..4) {
+                0 => {
+                    way = "2";
+                    transfer_org = Value::Null;
+                }
+                1 => recorded_los += 1,
+                _ if procedures.as_array().is_some_and(|a| !a.is_empty()) => {
+                    procedures[0]["date"] = json!(fmt_local(admitted - Duration::days(2)));
+                }
+                _ => {
+                    let code = format!("{}x099", &t.dx.0[..t.dx.0.len().min(7)]);
+                    dx[0]["code"] = json!(code);
+                }
+            }
+        }
         let id = format!("IC{}{:06}", discharged.date().format("%Y"), c);
+        // One stay in 25 of a medical case brings the patient back within two weeks.
+        if again.is_none() && with_proc.is_none() && !t.newborn && rng.gen_range(0..25) == 0 {
+            readmit = Some((patient, t, discharged, dx.clone()));
+        }
         cases.push((
             id,
             json!({"patient_id": patient.id,
@@ -1005,8 +1064,8 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
                 "age_days": if age < 1 { json!(age_days) } else { Value::Null },
                 "birth_weight": if t.newborn { json!(rng.gen_range(1800..4200)) } else { Value::Null },
                 "admitted_at": fmt_local(admitted), "discharged_at": fmt_local(discharged),
-                "los_days": los, "discharge_way": way,
-                "transfer_org": if way == "2" { json!("台州市级医院（演示）") } else { Value::Null },
+                "los_days": recorded_los, "discharge_way": way,
+                "transfer_org": transfer_org,
                 "admit_dept_code": t.dept, "dept_code": t.dept, "doctor_code": doctor.code,
                 "total_cost": total, "self_paid": self_paid, "insurance_type": insurance,
                 "setl_id": if insurance == "自费" { Value::Null } else { json!(format!("SZ{}{:06}", discharged.date().format("%Y%m%d"), c)) },

@@ -30,7 +30,10 @@ use crate::domain::points::{
 use crate::domain::{Status, Step, Version};
 use crate::store::checks::{self as queue, QueueDept};
 use crate::store::policy::{self, StoredYear};
-use crate::store::{self, StoreError};
+use crate::store::{self, StoreError, ledger};
+
+pub mod reconcile;
+pub mod reports;
 
 yiqiao_http::app_error_from!(StoreError);
 
@@ -95,7 +98,15 @@ pub fn routes(state: DrgState) -> Routes<()> {
         .page_get("/drg/checks", READ, get(checks_page))
         .page_post("/drg/checks/run", RUN, post(run_checks))
         .page_get("/drg/cases/{id}", READ, get(case_page))
+        .page_get("/drg/depts", READ, get(reports::depts_page))
+        .page_get("/drg/depts/{code}", READ, get(reports::dept_page))
+        .page_get("/drg/doctors/{code}", READ, get(reports::doctor_page))
+        .page_get("/drg/groups/{drg}", READ, get(reports::group_page))
+        .page_get("/drg/trends", READ, get(reports::trends_page))
+        .page_get("/drg/reconcile", READ, get(reconcile::reconcile_page))
+        .page_post("/drg/reconcile", POLICY, post(reconcile::import_csv))
         .page_get("/drg/policy", POLICY, get(policy_page))
+        .page_post("/drg/policy/benchmarks", POLICY, post(compute_benchmarks))
         .page_post("/drg/policy", POLICY, post(save_policy))
         .with_state(state)
 }
@@ -107,6 +118,24 @@ pub fn navigation() -> Vec<NavItem> {
             group: "DRG",
             label: "上传前数据质控",
             href: "/drg/checks",
+            access: READ,
+        },
+        NavItem {
+            group: "DRG",
+            label: "科室病组分析",
+            href: "/drg/depts",
+            access: READ,
+        },
+        NavItem {
+            group: "DRG",
+            label: "按月趋势",
+            href: "/drg/trends",
+            access: READ,
+        },
+        NavItem {
+            group: "DRG",
+            label: "省平台对账",
+            href: "/drg/reconcile",
             access: READ,
         },
         NavItem {
@@ -211,7 +240,8 @@ struct CaseResult {
     drg_name: String,
     trace: Vec<Step>,
     findings: Vec<Finding>,
-    diagnoses: Vec<(String, String)>,
+    /// Code, name, and the grouper's code when the code is mapped (编码映射).
+    diagnoses: Vec<(String, String, String)>,
     procedures: Vec<(String, String, String)>,
     /// Points and estimate under the discharge year's policy; `Err(year)` when none is entered.
     payment: Result<CasePayment, i32>,
@@ -227,6 +257,14 @@ struct CasePayment {
     cost: Fen,
     /// Only for cases priced automatically (特病单议 cases are not).
     estimate: Option<Estimate>,
+    /// 未完成住院, by the way the patient left.
+    incomplete: bool,
+    /// Cases of the DRG in the year, when the case is in the ledger.
+    group_cases: Option<u32>,
+    /// The later stay that halves this one's points (15 天内同病组再入院).
+    readmitted_by: Option<String>,
+    /// The earlier stay this one is a readmission after.
+    readmission_of: Option<String>,
 }
 
 impl CasePage {
@@ -252,32 +290,70 @@ async fn case_page(
     };
     let year = stay.discharged_at.with_timezone(&shanghai()).year();
     let policy = policy::load(&*s.db, year).await?;
+    // The case as the ledger prices it (readmissions, group sizes); absent until checked.
+    let ledger_entry = match &policy {
+        Some(_) => ledger::priced(&*s.db, year)
+            .await?
+            .into_iter()
+            .find(|p| p.case.case_id == id),
+        None => None,
+    };
     let result = s.current().await?.map(|v| {
-        let e = v.explain(&stay.case());
+        let e = v.explain(&stay.case_for(&v));
         let grouped = (e.grouping.status == Status::Success).then_some(e.grouping.drg);
         let cost = Fen(his_case.total_cost);
+        let incomplete = crate::domain::ledger::incomplete(&stay.discharge_way);
         let payment = match &policy {
             None => Err(year),
             Some(p) => {
-                let a = p.assess(&CaseForPoints {
-                    drg: grouped,
-                    cost,
-                    days: u32::try_from(stay.los_days).unwrap_or(0),
-                    // The HIS feed does not say whether a stay was completed; the office judges.
-                    incomplete: false,
-                    group_cases: None,
-                });
+                // Priced as the ledger does when the case's stored group is this one; else
+                // (not yet checked, or regrouped since) on its own, without the history facts.
+                let entry = ledger_entry
+                    .as_ref()
+                    .filter(|l| l.case.grouped() == grouped && l.case.cost == cost);
+                let (a, points, group_cases, readmitted_by, readmission_of) = match entry {
+                    Some(l) => (
+                        l.assessment.clone().unwrap_or_else(|| {
+                            p.assess(&CaseForPoints {
+                                drg: grouped,
+                                cost,
+                                days: u32::try_from(stay.los_days).unwrap_or(0),
+                                incomplete,
+                                group_cases: l.group_cases,
+                            })
+                        }),
+                        l.points,
+                        l.group_cases,
+                        l.readmitted_by.clone(),
+                        l.readmission_of.clone(),
+                    ),
+                    None => {
+                        let a = p.assess(&CaseForPoints {
+                            drg: grouped,
+                            cost,
+                            days: u32::try_from(stay.los_days).unwrap_or(0),
+                            incomplete,
+                            group_cases: None,
+                        });
+                        let pts = a.points;
+                        (a, pts, None, None, None)
+                    }
+                };
                 Ok(CasePayment {
                     year,
                     category: a.category,
-                    points: a.points,
+                    points,
                     weight: grouped.and_then(|d| p.drg(d)).map(|r| r.benchmark.weight()),
                     cost,
                     estimate: a
                         .auto_priced()
-                        .then(|| a.points.map(|pts| p.estimate(pts, cost)))
+                        .then(|| points.map(|pts| p.estimate(pts, cost)))
                         .flatten(),
                     review: a.review,
+                    incomplete,
+                    group_cases,
+                    readmitted_by,
+                    readmission_of,
                 })
             }
         };
@@ -293,7 +369,19 @@ async fn case_page(
             diagnoses: stay
                 .diagnoses
                 .iter()
-                .map(|c| (c.clone(), v.diagnosis_name(c).unwrap_or("").to_owned()))
+                .map(|c| {
+                    let mapped = v.map_diagnosis(c).unwrap_or("").to_owned();
+                    let shown = if mapped.is_empty() {
+                        c.as_str()
+                    } else {
+                        mapped.as_str()
+                    };
+                    (
+                        c.clone(),
+                        v.diagnosis_name(shown).unwrap_or("").to_owned(),
+                        mapped,
+                    )
+                })
                 .collect(),
             procedures: stay
                 .procedures
@@ -349,6 +437,9 @@ struct PolicyForm {
     total_points: String,
     #[serde(default)]
     rates: String,
+    /// The base period (a year of discharges) for benchmark points from history.
+    #[serde(default)]
+    base_year: String,
 }
 
 impl PolicyForm {
@@ -375,6 +466,7 @@ impl PolicyForm {
             budget,
             total_points,
             rates: p.rates_text(),
+            base_year: (t.year - 1).to_string(),
         }
     }
 
@@ -441,6 +533,8 @@ struct PolicyPage {
     error: Option<String>,
     /// The point value in force for the shown year, once saved.
     point_value: Option<PointValue>,
+    /// What the benchmark computation from history did, when it was just run.
+    note: Option<String>,
 }
 
 impl PolicyPage {
@@ -471,6 +565,7 @@ async fn policy_page(
             .map_or_else(|| PolicyForm::blank(year), PolicyForm::of),
         error: None,
         point_value: stored.map(|p| p.point_value()),
+        note: None,
     })
 }
 
@@ -493,6 +588,7 @@ async fn save_policy(
                 form,
                 error: Some(message),
                 point_value: None,
+                note: None,
             };
             Ok((
                 axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -501,4 +597,58 @@ async fn save_policy(
                 .into_response())
         }
     }
+}
+
+/// 基准点数测算: fills the form's DRG table from the base year's grouped cases (each DRG's
+/// average cost ÷ the average of all × 100), leaving the rest of the form as typed. Nothing
+/// is saved: the office checks the table and saves the year.
+async fn compute_benchmarks(
+    State(s): State<DrgState>,
+    shell: Shell,
+    CsrfForm(mut form): CsrfForm<PolicyForm>,
+) -> Result<Response, AppError> {
+    let years = policy::list(&*s.db).await?;
+    let Some(base) = form
+        .base_year
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+    else {
+        let message = format!("基期年度「{}」不是有效的年份", form.base_year);
+        let page = PolicyPage {
+            shell,
+            years,
+            form,
+            error: Some(message),
+            point_value: None,
+            note: None,
+        };
+        return Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Html(page.render()?),
+        )
+            .into_response());
+    };
+    let history = ledger::history(
+        &*s.db,
+        ledger::year_start(base),
+        ledger::year_start(base + 1),
+    )
+    .await?;
+    let rows = crate::domain::ledger::benchmarks(history.iter().map(|(d, c)| (d.as_str(), *c)));
+    let cases: u32 = rows.iter().map(|r| r.cases).sum();
+    form.rates = crate::domain::ledger::rates_text(&rows);
+    let note = format!(
+        "已按 {base} 年出院的 {cases} 例入组病例测算 {} 个病组的基准点数（病组均次费用 ÷ 全部病例均次费用 × 100），请核对后保存",
+        rows.len()
+    );
+    html(&PolicyPage {
+        shell,
+        years,
+        form,
+        error: None,
+        point_value: None,
+        note: Some(note),
+    })
 }
