@@ -216,6 +216,19 @@ enum TracecodeCommand {
         #[arg(required = true)]
         codes: Vec<String>,
     },
+    /// Scan-check latency (p50/p99) and checks/s under concurrent dispensing windows, beside a
+    /// raw SQL look-up of the same codes in the same database; and the time to confirm a
+    /// receipt of CODES codes. Fresh SQLite, and PostgreSQL with --postgres.
+    Bench {
+        #[arg(long, default_value_t = 10_000)]
+        codes: u32,
+        #[arg(long, default_value_t = 8)]
+        windows: usize,
+        #[arg(long)]
+        postgres: Option<String>,
+        #[arg(long, default_value_t = 16)]
+        pool: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -675,6 +688,24 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                     return Ok(std::process::ExitCode::from(2));
                 }
             }
+        }
+        Command::Tracecode {
+            command:
+                TracecodeCommand::Bench {
+                    codes,
+                    windows,
+                    postgres,
+                    pool,
+                },
+        } => {
+            let args = yiqiao_tracecode::bench::BenchArgs {
+                codes,
+                windows,
+                postgres,
+                pool,
+            };
+            let report = yiqiao_tracecode::bench::run(&args, &mut |l| eprintln!("{l}")).await?;
+            print!("{report}");
         }
         Command::Tracecode {
             command: TracecodeCommand::Parse { codes },

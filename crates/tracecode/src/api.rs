@@ -25,13 +25,15 @@ use crate::domain::catalogue::{NewIdent, PolicySetting, csv_rows, decode_text, p
 use crate::domain::code::{ParseReport, TraceCode};
 use crate::domain::receipt::{NewReceipt, RawReceipt};
 use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
-use crate::store::{dispense, receipt};
+use crate::store::{dispense, receipt, stock, supplier_return, ward};
 
 /// What the module's handlers need.
 #[derive(Clone)]
 pub struct TraceState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
+    /// When ward dispensing is uploaded (`[tracecode] ward_upload`).
+    pub ward_upload: crate::domain::ward::WardUpload,
 }
 
 /// 药库: keeps the catalogue's identification codes and policies.
@@ -48,6 +50,19 @@ pub const DISPENSERS: Access = Access::Roles(&[Role::Pharmacist]);
 pub const TRACERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Insurance]);
 /// 医保办: the NHSA 进销存 messages (status, resend, 3507 delete).
 pub const UPLOADS: Access = Access::Roles(&[Role::Insurance]);
+/// 住院病区发药: the inpatient pharmacy or the ward nurse scans; the nurse returns.
+pub const WARD: Access = Access::Roles(&[Role::Pharmacist, Role::Nurse]);
+/// Who may queue a patient's ward sales at settlement: pharmacists and the insurance office.
+pub const WARD_SETTLE: Access = Access::Roles(&[Role::Pharmacist, Role::Insurance]);
+/// Stock-take uploads and stock changes (盘损, 销毁): the drug store and the pharmacies.
+pub const STOCK: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist]);
+/// The figures: the drug store, pharmacists, the insurance office and quality control.
+pub const FIGURES: Access = Access::Roles(&[
+    Role::DrugStore,
+    Role::Pharmacist,
+    Role::Insurance,
+    Role::Quality,
+]);
 /// Who scans codes: drug store, pharmacists, ward nurses.
 pub const SCANNERS: Access = Access::Roles(&[Role::DrugStore, Role::Pharmacist, Role::Nurse]);
 
@@ -93,6 +108,12 @@ fn api_routes() -> Routes<TraceState> {
             "/api/tracecode/idents/import",
             CATALOGUE_WRITE,
             post(import_idents),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/relations/import",
+            RECEIPTS,
+            post(import_relations),
         )
         .api(
             Method::POST,
@@ -177,6 +198,92 @@ fn api_routes() -> Routes<TraceState> {
             "/api/tracecode/dispenses/{id}/returns",
             DISPENSERS,
             post(return_dispensed),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/supplier-returns",
+            RECEIPTS,
+            get(list_supplier_returns),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/supplier-returns",
+            RECEIPTS,
+            post(create_supplier_return),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/supplier-returns/{id}",
+            RECEIPTS,
+            get(get_supplier_return),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/supplier-returns/{id}/scans",
+            RECEIPTS,
+            post(scan_supplier_return),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/supplier-returns/{id}/confirm",
+            RECEIPTS,
+            post(confirm_supplier_return),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/stock-takes",
+            STOCK,
+            post(post_stock_take),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/stock-changes",
+            STOCK,
+            post(post_stock_change),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/figures",
+            FIGURES,
+            get(get_figures),
+        )
+        .api(
+            Method::GET,
+            "/api/tracecode/ward/lists",
+            WARD,
+            get(list_ward_lists),
+        )
+        .api(Method::POST, "/api/tracecode/ward", WARD, post(open_ward))
+        .api(Method::GET, "/api/tracecode/ward/{id}", WARD, get(get_ward))
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/scans",
+            WARD,
+            post(scan_ward),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/lines/{line}/uncollected",
+            WARD,
+            post(uncollected_ward_line),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/confirm",
+            WARD,
+            post(confirm_ward),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/returns",
+            WARD,
+            post(return_ward),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/patients/{patient}/settle",
+            WARD_SETTLE,
+            post(settle_ward_patient),
         )
 }
 
@@ -301,12 +408,20 @@ async fn delete_ident(
     Ok(Json(removed))
 }
 
-/// Reads an import file's bytes (CSV in UTF-8 or GBK) into rows, every bad row named.
+/// Reads an import file's bytes (an xlsx workbook, or CSV in UTF-8 or GBK) into rows, every
+/// bad row named. An xlsx file is known by its zip signature.
 pub fn read_import(bytes: &[u8]) -> Result<Vec<crate::domain::catalogue::ImportRow>, TraceError> {
-    let text = decode_text(bytes);
-    let rows = csv_rows(&text).map_err(|e| TraceError::Import(vec![e]))?;
+    let rows = if bytes.starts_with(b"PK\x03\x04") {
+        crate::domain::catalogue::xlsx_rows(bytes).map_err(|e| TraceError::Import(vec![e]))?
+    } else {
+        let text = decode_text(bytes);
+        csv_rows(&text).map_err(|e| TraceError::Import(vec![e]))?
+    };
     parse_import(&rows).map_err(TraceError::Import)
 }
+
+/// The content type of an xlsx workbook.
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 async fn import_idents(
     State(s): State<TraceState>,
@@ -317,16 +432,51 @@ async fn import_idents(
     let is_csv = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/csv"));
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with(XLSX));
     if !is_csv {
         return Err(AppError::bad_request(
             "CSV_REQUIRED",
-            "请以 CSV 文件上传（Content-Type: text/csv）",
+            "请以 CSV 或 xlsx 文件上传（Content-Type: text/csv 或 xlsx）",
         ));
     }
     let rows = read_import(&body)?;
     let summary =
         cat::import_idents(&s.db, &rows, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(summary))
+}
+
+/// Reads a parent–child relation file (xlsx, or CSV in UTF-8 or GBK), every bad row named.
+pub fn read_relations(
+    bytes: &[u8],
+) -> Result<Vec<crate::domain::relation::RelationRow>, TraceError> {
+    let rows = if bytes.starts_with(b"PK\x03\x04") {
+        crate::domain::catalogue::xlsx_rows(bytes).map_err(|e| TraceError::Import(vec![e]))?
+    } else {
+        csv_rows(&decode_text(bytes)).map_err(|e| TraceError::Import(vec![e]))?
+    };
+    crate::domain::relation::parse_relations(&rows).map_err(TraceError::Import)
+}
+
+async fn import_relations(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::store::relation::RelationSummary>, AppError> {
+    let ok = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/csv") || v.starts_with(XLSX));
+    if !ok {
+        return Err(AppError::bad_request(
+            "CSV_REQUIRED",
+            "请以 CSV 或 xlsx 文件上传（Content-Type: text/csv 或 xlsx）",
+        ));
+    }
+    let rows = read_relations(&body)?;
+    let summary =
+        crate::store::relation::import(&s.db, &rows, &Actor::person(me.actor()), s.clock.now())
+            .await?;
     Ok(Json(summary))
 }
 
@@ -637,4 +787,352 @@ async fn return_dispensed(
     )
     .await?;
     Ok(Json(r))
+}
+
+// ---- inpatient ward dispensing ----
+
+/// A ward dispensing id from a path: anything else is "no such ward dispensing".
+pub fn ward_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::from(crate::domain::ward::WardError::NoSuchWardDispense))
+}
+
+async fn list_ward_lists(
+    State(s): State<TraceState>,
+) -> Result<Json<Vec<ward::WardListSummary>>, AppError> {
+    Ok(Json(ward::lists(&*s.db, 100).await?))
+}
+
+#[derive(Deserialize)]
+pub struct OpenWardBody {
+    pub list_id: String,
+}
+
+async fn open_ward(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ward::WardView>, AppError> {
+    let b: OpenWardBody = json_body(&headers, &body)?;
+    let v = ward::open(
+        &s.db,
+        b.list_id.trim(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(v))
+}
+
+async fn get_ward(
+    State(s): State<TraceState>,
+    Path(id): Path<String>,
+) -> Result<Json<ward::WardView>, AppError> {
+    let id = ward_id(&id)?;
+    ward::get(&*s.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| crate::domain::ward::WardError::NoSuchWardDispense.into())
+}
+
+#[derive(Deserialize)]
+pub struct WardScanBody {
+    pub code: String,
+    /// The patient (bed) being scanned; empty or absent: any patient of the list.
+    #[serde(default)]
+    pub patient_id: Option<String>,
+}
+
+impl WardScanBody {
+    pub fn patient(&self) -> Option<&str> {
+        self.patient_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+    }
+}
+
+async fn scan_ward(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ward::WardScanOk>, AppError> {
+    let id = ward_id(&id)?;
+    let b: WardScanBody = json_body(&headers, &body)?;
+    let ok = ward::scan(
+        &s.db,
+        id,
+        &b.code,
+        b.patient(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+async fn uncollected_ward_line(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ward::WardView>, AppError> {
+    let id = ward_id(&id)?;
+    let line: i64 = line
+        .parse()
+        .map_err(|_| AppError::from(crate::domain::ward::WardError::NoSuchLine(0)))?;
+    let b: ReasonBody = json_body(&headers, &body)?;
+    ward::mark_uncollected(
+        &s.db,
+        id,
+        line,
+        &b.reason,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    get_ward(State(s), Path(id.to_string())).await
+}
+
+async fn confirm_ward(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ward::WardView>, AppError> {
+    let id = ward_id(&id)?;
+    let v = ward::confirm(
+        &s.db,
+        id,
+        s.ward_upload,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(v))
+}
+
+async fn return_ward(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ward::WardReturned>, AppError> {
+    let id = ward_id(&id)?;
+    let b: ReturnBody = json_body(&headers, &body)?;
+    let r = ward::return_code(
+        &s.db,
+        id,
+        &b.code,
+        b.quarantine,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// How many 3505s a settlement queued.
+#[derive(Serialize)]
+pub struct Settled {
+    pub messages: usize,
+}
+
+async fn settle_ward_patient(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(patient): Path<String>,
+) -> Result<Json<Settled>, AppError> {
+    let messages =
+        ward::settle_patient(&s.db, &patient, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(Settled { messages }))
+}
+
+// ---- supplier returns and stock changes ----
+
+/// A supplier return id from a path: anything else is "no such return".
+pub fn supplier_return_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse().map_err(|_| {
+        AppError::from(crate::domain::supplier_return::SupplierReturnError::NoSuchReturn)
+    })
+}
+
+async fn list_supplier_returns(
+    State(s): State<TraceState>,
+) -> Result<Json<Vec<supplier_return::ReturnSummary>>, AppError> {
+    Ok(Json(supplier_return::list(&*s.db, 200).await?))
+}
+
+async fn create_supplier_return(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    use crate::domain::supplier_return::{NewSupplierReturn, RawSupplierReturn};
+    let raw: RawSupplierReturn = json_body(&headers, &body)?;
+    let r = NewSupplierReturn::parse(&raw).map_err(AppError::fields)?;
+    let view =
+        supplier_return::create(&s.db, &r, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+async fn get_supplier_return(
+    State(s): State<TraceState>,
+    Path(id): Path<String>,
+) -> Result<Json<supplier_return::ReturnView>, AppError> {
+    let id = supplier_return_id(&id)?;
+    supplier_return::get(&*s.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| crate::domain::supplier_return::SupplierReturnError::NoSuchReturn.into())
+}
+
+async fn scan_supplier_return(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<supplier_return::ReturnScanOk>, AppError> {
+    let id = supplier_return_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let ok = supplier_return::scan(
+        &s.db,
+        id,
+        &b.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+async fn confirm_supplier_return(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<supplier_return::ReturnView>, AppError> {
+    let id = supplier_return_id(&id)?;
+    let v = supplier_return::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    Ok(Json(v))
+}
+
+#[derive(Deserialize)]
+pub struct StockTakeBody {
+    pub location: String,
+}
+
+async fn post_stock_take(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<stock::StockTaken>, AppError> {
+    let b: StockTakeBody = json_body(&headers, &body)?;
+    let t = stock::stock_take(
+        &s.db,
+        &b.location,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(t))
+}
+
+#[derive(Deserialize)]
+pub struct StockChangeBody {
+    /// `104` 盘损 or `105` 销毁.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub codes: Vec<String>,
+    pub memo: Option<String>,
+}
+
+async fn post_stock_change(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<stock::Changed>, AppError> {
+    let b: StockChangeBody = json_body(&headers, &body)?;
+    let kind = crate::domain::supplier_return::ChangeKind::parse(&b.kind)?;
+    let done = stock::change(
+        &s.db,
+        kind,
+        &b.codes,
+        b.memo.as_deref(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(done))
+}
+
+// ---- figures ----
+
+#[derive(Deserialize, Default)]
+pub struct FiguresQuery {
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    #[serde(default)]
+    pub dept: String,
+}
+
+impl FiguresQuery {
+    /// The period (default: the last 7 days to today, Beijing time) and department, or why not.
+    pub fn read(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(chrono::NaiveDate, chrono::NaiveDate, Option<String>), AppError> {
+        let today = now
+            .with_timezone(&yiqiao_core::time::shanghai())
+            .date_naive();
+        let date = |s: &str, name: &str, default: chrono::NaiveDate| {
+            if s.trim().is_empty() {
+                return Ok(default);
+            }
+            chrono::NaiveDate::parse_from_str(s.trim(), yiqiao_core::time::DATE_FORMAT).map_err(
+                |_| {
+                    AppError::bad_request(
+                        "BAD_DATE",
+                        format!(
+                            "{name}「{}」不是有效日期（YYYY-MM-DD）",
+                            s.chars().take(20).collect::<String>()
+                        ),
+                    )
+                },
+            )
+        };
+        let to = date(&self.to, "截止日期", today)?;
+        let from = date(&self.from, "起始日期", to - chrono::Duration::days(6))?;
+        if from > to {
+            return Err(AppError::bad_request("BAD_PERIOD", "起始日期晚于截止日期"));
+        }
+        if (to - from).num_days() >= crate::store::figures::MAX_DAYS {
+            return Err(AppError::bad_request(
+                "BAD_PERIOD",
+                format!("一次最多查询 {} 天", crate::store::figures::MAX_DAYS),
+            ));
+        }
+        let dept = Some(self.dept.trim().to_owned()).filter(|d| !d.is_empty());
+        Ok((from, to, dept))
+    }
+}
+
+async fn get_figures(
+    State(s): State<TraceState>,
+    Query(q): Query<FiguresQuery>,
+) -> Result<Json<crate::store::figures::Figures>, AppError> {
+    let (from, to, dept) = q.read(s.clock.now())?;
+    Ok(Json(
+        crate::store::figures::figures(&*s.db, from, to, dept.as_deref()).await?,
+    ))
 }

@@ -8,14 +8,18 @@ use crate::domain::catalogue::CatalogueError;
 use crate::domain::code::CodeError;
 use crate::domain::dispense::DispenseError;
 use crate::domain::receipt::ReceiptError;
+use crate::domain::supplier_return::SupplierReturnError;
 use crate::domain::upload::UploadError;
+use crate::domain::ward::WardError;
 
 yiqiao_http::app_error_from!(
     CatalogueError,
     CodeError,
     ReceiptError,
     DispenseError,
-    UploadError
+    UploadError,
+    WardError,
+    SupplierReturnError
 );
 
 /// A refusal of this module, or a database failure.
@@ -31,6 +35,10 @@ pub enum TraceError {
     Dispense(#[from] DispenseError),
     #[error(transparent)]
     Upload(#[from] UploadError),
+    #[error(transparent)]
+    Ward(#[from] WardError),
+    #[error(transparent)]
+    SupplierReturn(#[from] SupplierReturnError),
     /// An import file with bad rows: every row named.
     #[error("导入文件有 {} 处错误", .0.len())]
     Import(Vec<FieldError>),
@@ -46,6 +54,8 @@ impl From<TraceError> for AppError {
             TraceError::Receipt(e) => e.into(),
             TraceError::Dispense(e) => e.into(),
             TraceError::Upload(e) => e.into(),
+            TraceError::Ward(e) => e.into(),
+            TraceError::SupplierReturn(e) => e.into(),
             TraceError::Import(fields) => {
                 let mut err = AppError::fields(fields);
                 err.body.code = "IMPORT_INVALID".into();

@@ -11,6 +11,7 @@
 //!   them through the outbox; [`sim`] is the NHSA simulator (`yiqiao nhsa-sim`).
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod domain;
@@ -39,5 +40,9 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m4004_trace_return::Up),
         Box::new(migrations::m4005_trace_nhsa_seq::Up),
         Box::new(migrations::m4006_trace_nhsa_delete::Up),
+        Box::new(migrations::m4007_trace_ward::Up),
+        Box::new(migrations::m4008_trace_supplier_return::Up),
+        Box::new(migrations::m4009_trace_relation::Up),
+        Box::new(migrations::m4010_trace_refusal::Up),
     ]
 }

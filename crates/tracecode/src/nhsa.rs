@@ -35,6 +35,9 @@ pub struct TracecodeConfig {
     pub dev_no: String,
     /// Also send the first code in the flat `drug_trac_codg` field (older front-ends).
     pub flat_trac_codg: bool,
+    /// When ward dispensing is uploaded (3505/3506): `dispensing` (at confirmation) or
+    /// `settlement` (at the patient's settlement).
+    pub ward_upload: crate::domain::ward::WardUpload,
 }
 
 impl Default for TracecodeConfig {
@@ -49,6 +52,7 @@ impl Default for TracecodeConfig {
             infver: "V1.0".into(),
             dev_no: String::new(),
             flat_trac_codg: false,
+            ward_upload: crate::domain::ward::WardUpload::Dispensing,
         }
     }
 }
@@ -581,9 +585,18 @@ pub struct Queued {
 pub enum Source {
     /// A receipt line (3503).
     ReceiptLine { receipt_id: i64, line_no: i32 },
+    /// A supplier return line (3504).
+    ReturnLine { return_id: i64, line_no: i32 },
     /// Codes of one dispense from one batch: 3505, or 3506 when `returned`.
     Sale {
         dispense_id: i64,
+        receipt_line_id: i64,
+        codes: Vec<String>,
+        returned: bool,
+    },
+    /// Codes of one ward line (住院病区发药) from one batch: 3505, or 3506 when `returned`.
+    WardSale {
+        ward_line_id: i64,
         receipt_line_id: i64,
         codes: Vec<String>,
         returned: bool,

@@ -12,17 +12,25 @@ use yiqiao_http::{AppError, CsrfForm, CurrentUser, Routes, Shell};
 use yiqiao_store::audit::Actor;
 
 use crate::api::{
-    CATALOGUE_READ, CATALOGUE_WRITE, DISPENSERS, ListQuery, RECEIPTS, TRACERS, TraceAnswer,
-    TraceQuery, TraceState, UPLOADS, dispense_id, read_import, receipt_id, trace_answer,
+    CATALOGUE_READ, CATALOGUE_WRITE, DISPENSERS, ListQuery, RECEIPTS, STOCK, TRACERS, TraceAnswer,
+    TraceQuery, TraceState, UPLOADS, WARD, WARD_SETTLE, dispense_id, read_import, receipt_id,
+    supplier_return_id, trace_answer, ward_id,
 };
 use crate::domain::catalogue::{NewIdent, PackLevel, PolicySetting, TracePolicy};
 use crate::domain::dispense::DispenseError;
 use crate::domain::receipt::{NewReceipt, RawLine, RawReceipt, ReceiptError};
+use crate::domain::supplier_return::{
+    ChangeKind, NewSupplierReturn, RawReturnLine, RawSupplierReturn, SupplierReturnError,
+};
 use crate::domain::upload::UploadStatus;
+use crate::domain::ward::{WardError, WardUpload};
 use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
 use crate::store::dispense::{self as dp, DispenseView};
 use crate::store::nhsa::{self as up, UploadRow};
 use crate::store::receipt::{self as rc, ReceiptSummary, ReceiptView};
+use crate::store::stock::{self as st, StockCount};
+use crate::store::supplier_return::{self as srs, ReturnSummary, ReturnView};
+use crate::store::ward::{self as wd, WardLineView, WardListSummary, WardPatient, WardView};
 
 pub fn routes() -> Routes<TraceState> {
     Routes::new()
@@ -49,6 +57,11 @@ pub fn routes() -> Routes<TraceState> {
         )
         .page_get("/tracecode/import", CATALOGUE_WRITE, get(import_page))
         .page_post("/tracecode/import", CATALOGUE_WRITE, post(import_post))
+        .page_post(
+            "/tracecode/relations/import",
+            RECEIPTS,
+            post(relations_post),
+        )
         .page_get("/tracecode/receipts", RECEIPTS, get(receipts_page))
         .page_post("/tracecode/receipts", RECEIPTS, post(receipt_create))
         .page_get("/tracecode/receipts/{id}", RECEIPTS, get(receipt_page))
@@ -88,6 +101,51 @@ pub fn routes() -> Routes<TraceState> {
             "/tracecode/dispenses/{id}/return",
             DISPENSERS,
             post(dispense_return),
+        )
+        .page_get(
+            "/tracecode/supplier-returns",
+            RECEIPTS,
+            get(supplier_returns_page),
+        )
+        .page_post(
+            "/tracecode/supplier-returns",
+            RECEIPTS,
+            post(supplier_return_create),
+        )
+        .page_get(
+            "/tracecode/supplier-returns/{id}",
+            RECEIPTS,
+            get(supplier_return_page),
+        )
+        .page_post(
+            "/tracecode/supplier-returns/{id}/scan",
+            RECEIPTS,
+            post(supplier_return_scan),
+        )
+        .page_post(
+            "/tracecode/supplier-returns/{id}/confirm",
+            RECEIPTS,
+            post(supplier_return_confirm),
+        )
+        .page_get("/tracecode/stock", STOCK, get(stock_page))
+        .page_get("/tracecode/figures", crate::api::FIGURES, get(figures_page))
+        .page_post("/tracecode/stock/take", STOCK, post(stock_take_post))
+        .page_post("/tracecode/stock/change", STOCK, post(stock_change_post))
+        .page_get("/tracecode/ward", WARD, get(ward_lists_page))
+        .page_post("/tracecode/ward", WARD, post(ward_open))
+        .page_get("/tracecode/ward/{id}", WARD, get(ward_page))
+        .page_post("/tracecode/ward/{id}/scan", WARD, post(ward_scan))
+        .page_post(
+            "/tracecode/ward/{id}/lines/{line}/uncollected",
+            WARD,
+            post(ward_uncollected),
+        )
+        .page_post("/tracecode/ward/{id}/confirm", WARD, post(ward_confirm))
+        .page_post("/tracecode/ward/{id}/return", WARD, post(ward_return))
+        .page_post(
+            "/tracecode/ward/{id}/settle",
+            WARD_SETTLE,
+            post(ward_settle),
         )
 }
 
@@ -299,6 +357,7 @@ struct ImportPage {
     shell: Shell,
     csv: String,
     summary: Option<ImportSummary>,
+    relations: Option<crate::store::relation::RelationSummary>,
     errors: Vec<String>,
 }
 
@@ -309,6 +368,7 @@ async fn import_page(shell: Shell) -> Result<Response, AppError> {
             shell,
             csv: String::new(),
             summary: None,
+            relations: None,
             errors: Vec::new(),
         },
     )
@@ -339,6 +399,7 @@ async fn import_post(
                 shell,
                 csv: String::new(),
                 summary: Some(summary),
+                relations: None,
                 errors: Vec::new(),
             },
         ),
@@ -348,6 +409,7 @@ async fn import_post(
                 shell,
                 csv: f.csv,
                 summary: None,
+                relations: None,
                 errors: fields
                     .iter()
                     .map(|e| format!("{}：{}", e.field, e.message))
@@ -959,4 +1021,680 @@ async fn nhsa_delete(
         .await
         .map(|_| ());
     nhsa_action(s, shell, r, "delete").await
+}
+
+// ---- inpatient ward dispensing (住院病区发药, on a ward PDA) ----
+
+#[derive(Template)]
+#[template(path = "tracecode_ward_lists.html")]
+struct WardListsPage {
+    shell: Shell,
+    lists: Vec<WardListSummary>,
+    error: Option<String>,
+}
+
+impl WardListsPage {
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+}
+
+async fn render_ward_lists(
+    s: &TraceState,
+    shell: Shell,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let lists = wd::lists(&*s.db, 50).await?;
+    html(
+        status,
+        &WardListsPage {
+            shell,
+            lists,
+            error,
+        },
+    )
+}
+
+async fn ward_lists_page(State(s): State<TraceState>, shell: Shell) -> Result<Response, AppError> {
+    render_ward_lists(&s, shell, StatusCode::OK, None).await
+}
+
+#[derive(Deserialize)]
+struct OpenWardForm {
+    #[serde(default)]
+    list_id: String,
+}
+
+async fn ward_open(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<OpenWardForm>,
+) -> Result<Response, AppError> {
+    match wd::open(
+        &s.db,
+        f.list_id.trim(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(w) => Ok(Redirect::to(&format!("/tracecode/ward/{}", w.id)).into_response()),
+        Err(crate::TraceError::Ward(e)) => {
+            let status = AppError::from(e.clone()).status();
+            render_ward_lists(&s, shell, status, Some(e.to_string())).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tracecode_ward.html")]
+struct WardPage {
+    shell: Shell,
+    w: WardView,
+    /// The patient (bed) being scanned; empty: all.
+    patient: String,
+    patients: Vec<WardPatient>,
+    lines: Vec<WardLineView>,
+    verdict: Option<Verdict>,
+    settle_mode: bool,
+    upload_label: &'static str,
+}
+
+#[derive(Deserialize, Default)]
+struct WardQuery {
+    #[serde(default)]
+    patient: String,
+}
+
+async fn render_ward(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    patient: &str,
+    status: StatusCode,
+    verdict: Option<Verdict>,
+) -> Result<Response, AppError> {
+    let w = wd::get(&*s.db, id)
+        .await?
+        .ok_or(WardError::NoSuchWardDispense)?;
+    let patients = w.patients();
+    // An unknown patient shows the whole list rather than an empty one.
+    let patient = if patients.iter().any(|p| p.patient_id == patient) {
+        patient.to_owned()
+    } else {
+        String::new()
+    };
+    let lines = w
+        .lines
+        .iter()
+        .filter(|l| patient.is_empty() || l.patient_id == patient)
+        .cloned()
+        .collect();
+    html(
+        status,
+        &WardPage {
+            shell,
+            w,
+            patient,
+            patients,
+            lines,
+            verdict,
+            settle_mode: s.ward_upload == WardUpload::Settlement,
+            upload_label: s.ward_upload.label(),
+        },
+    )
+}
+
+async fn ward_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(id): Path<String>,
+    Query(q): Query<WardQuery>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    render_ward(&s, shell, id, &q.patient, StatusCode::OK, None).await
+}
+
+/// The page again with a refusal as its verdict; a missing ward dispensing stays a 404.
+async fn refused_ward(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    patient: &str,
+    e: crate::TraceError,
+) -> Result<Response, AppError> {
+    if let crate::TraceError::Db(e) = e {
+        return Err(e.into());
+    }
+    let err = AppError::from(e);
+    if err.status() == StatusCode::NOT_FOUND && err.body.code == "NO_SUCH_WARD_DISPENSE" {
+        return Err(err);
+    }
+    let verdict = Verdict {
+        ok: false,
+        text: format!("✗ {}", err.body.message),
+    };
+    render_ward(s, shell, id, patient, err.status(), Some(verdict)).await
+}
+
+#[derive(Deserialize)]
+struct WardScanForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    patient_id: String,
+}
+
+/// The scan without JavaScript: the page again, with the verdict.
+async fn ward_scan(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<WardScanForm>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    let patient = f.patient_id.trim();
+    let chosen = Some(patient).filter(|p| !p.is_empty());
+    match wd::scan(
+        &s.db,
+        id,
+        &f.code,
+        chosen,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(ok) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ {}{} 已扫 {} / 应扫 {}",
+                    ok.bed_no.map(|b| format!("{b}床 ")).unwrap_or_default(),
+                    ok.drug_name,
+                    ok.scanned,
+                    ok.required
+                ),
+            };
+            render_ward(&s, shell, id, patient, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_ward(&s, shell, id, patient, e).await,
+    }
+}
+
+async fn ward_uncollected(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    let line: i64 = line
+        .parse()
+        .map_err(|_| AppError::from(WardError::NoSuchLine(0)))?;
+    match wd::mark_uncollected(
+        &s.db,
+        id,
+        line,
+        &f.reason,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/tracecode/ward/{id}")).into_response()),
+        Err(e) => refused_ward(&s, shell, id, "", e).await,
+    }
+}
+
+async fn ward_confirm(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    match wd::confirm(
+        &s.db,
+        id,
+        s.ward_upload,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/tracecode/ward/{id}")).into_response()),
+        Err(e) => refused_ward(&s, shell, id, "", e).await,
+    }
+}
+
+async fn ward_return(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ReturnForm>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    match wd::return_code(
+        &s.db,
+        id,
+        &f.code,
+        f.quarantine.is_some(),
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(r) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ 已退回：{}（{}）",
+                    r.key,
+                    crate::domain::receipt::state_label(&r.state)
+                ),
+            };
+            render_ward(&s, shell, id, "", StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_ward(&s, shell, id, "", e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct SettleForm {
+    #[serde(default)]
+    patient_id: String,
+}
+
+async fn ward_settle(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<SettleForm>,
+) -> Result<Response, AppError> {
+    let id = ward_id(&id)?;
+    let patient = f.patient_id.trim().to_owned();
+    let n = wd::settle_patient(&s.db, &patient, &Actor::person(me.actor()), s.clock.now()).await?;
+    let verdict = Verdict {
+        ok: true,
+        text: format!("✓ 已排队 {n} 条医保销售上传（3505）"),
+    };
+    render_ward(&s, shell, id, &patient, StatusCode::OK, Some(verdict)).await
+}
+
+// ---- supplier returns (采购退货) ----
+
+#[derive(Template)]
+#[template(path = "tracecode_supplier_returns.html")]
+struct SupplierReturnsPage {
+    shell: Shell,
+    returns: Vec<ReturnSummary>,
+    rows: Vec<usize>,
+    errors: Vec<String>,
+}
+
+async fn render_supplier_returns(
+    s: &TraceState,
+    shell: Shell,
+    status: StatusCode,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    html(
+        status,
+        &SupplierReturnsPage {
+            shell,
+            returns: srs::list(&*s.db, 100).await?,
+            rows: (0..5).collect(),
+            errors,
+        },
+    )
+}
+
+async fn supplier_returns_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+) -> Result<Response, AppError> {
+    render_supplier_returns(&s, shell, StatusCode::OK, Vec::new()).await
+}
+
+async fn supplier_return_create(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<Pairs>,
+) -> Result<Response, AppError> {
+    let Ok(receipt_id) = f.get("receipt_id").trim().parse::<i64>() else {
+        let errors = vec!["请填写入库单号（数字）".to_owned()];
+        return render_supplier_returns(&s, shell, StatusCode::BAD_REQUEST, errors).await;
+    };
+    let lines = (0..5)
+        .filter(|i| !f.get(&format!("line_no_{i}")).trim().is_empty())
+        .map(|i| RawReturnLine {
+            // A non-number becomes 0, which no receipt line has.
+            line_no: f.get(&format!("line_no_{i}")).trim().parse().unwrap_or(0),
+            packages: f.get(&format!("packages_{i}")).trim().parse().unwrap_or(0),
+        })
+        .collect();
+    let raw = RawSupplierReturn {
+        receipt_id,
+        reason: f.get("reason"),
+        lines,
+    };
+    let parsed = match NewSupplierReturn::parse(&raw) {
+        Ok(r) => r,
+        Err(fields) => {
+            let errors = fields.iter().map(ToString::to_string).collect();
+            return render_supplier_returns(&s, shell, StatusCode::BAD_REQUEST, errors).await;
+        }
+    };
+    match srs::create(&s.db, &parsed, &Actor::person(me.actor()), s.clock.now()).await {
+        Ok(v) => Ok(Redirect::to(&format!("/tracecode/supplier-returns/{}", v.id)).into_response()),
+        Err(crate::TraceError::SupplierReturn(e)) => {
+            let status = AppError::from(e.clone()).status();
+            let status = if status == StatusCode::NOT_FOUND {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                status
+            };
+            render_supplier_returns(&s, shell, status, vec![e.to_string()]).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "tracecode_supplier_return.html")]
+struct SupplierReturnPage {
+    shell: Shell,
+    r: ReturnView,
+    verdict: Option<Verdict>,
+}
+
+impl SupplierReturnPage {
+    fn total_required(&self) -> i64 {
+        self.r.lines.iter().map(|l| l.required).sum()
+    }
+    fn total_scanned(&self) -> i64 {
+        self.r.lines.iter().map(|l| l.scanned).sum()
+    }
+}
+
+async fn render_supplier_return(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    status: StatusCode,
+    verdict: Option<Verdict>,
+) -> Result<Response, AppError> {
+    let r = srs::get(&*s.db, id)
+        .await?
+        .ok_or(SupplierReturnError::NoSuchReturn)?;
+    html(status, &SupplierReturnPage { shell, r, verdict })
+}
+
+async fn supplier_return_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = supplier_return_id(&id)?;
+    render_supplier_return(&s, shell, id, StatusCode::OK, None).await
+}
+
+async fn refused_supplier_return(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    e: crate::TraceError,
+) -> Result<Response, AppError> {
+    if let crate::TraceError::Db(e) = e {
+        return Err(e.into());
+    }
+    let err = AppError::from(e);
+    if err.body.code == "NO_SUCH_RETURN" {
+        return Err(err);
+    }
+    let verdict = Verdict {
+        ok: false,
+        text: format!("✗ {}", err.body.message),
+    };
+    render_supplier_return(s, shell, id, err.status(), Some(verdict)).await
+}
+
+async fn supplier_return_scan(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ScanForm>,
+) -> Result<Response, AppError> {
+    let id = supplier_return_id(&id)?;
+    match srs::scan(
+        &s.db,
+        id,
+        &f.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(ok) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
+                    ok.drug_name, ok.line_no, ok.scanned, ok.required
+                ),
+            };
+            render_supplier_return(&s, shell, id, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_supplier_return(&s, shell, id, e).await,
+    }
+}
+
+async fn supplier_return_confirm(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = supplier_return_id(&id)?;
+    match srs::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("/tracecode/supplier-returns/{id}")).into_response()),
+        Err(e) => refused_supplier_return(&s, shell, id, e).await,
+    }
+}
+
+// ---- stock-take and stock changes ----
+
+#[derive(Template)]
+#[template(path = "tracecode_stock.html")]
+struct StockPage {
+    shell: Shell,
+    counts: Vec<StockCount>,
+    notice: Option<String>,
+    error: Option<String>,
+}
+
+impl StockPage {
+    fn label(&self, state: &str) -> &'static str {
+        crate::domain::receipt::state_label(state)
+    }
+}
+
+async fn render_stock(
+    s: &TraceState,
+    shell: Shell,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    html(
+        status,
+        &StockPage {
+            shell,
+            counts: st::counts(&*s.db).await?,
+            notice,
+            error,
+        },
+    )
+}
+
+async fn stock_page(State(s): State<TraceState>, shell: Shell) -> Result<Response, AppError> {
+    render_stock(&s, shell, StatusCode::OK, None, None).await
+}
+
+#[derive(Deserialize)]
+struct StockTakeForm {
+    #[serde(default)]
+    location: String,
+}
+
+async fn stock_take_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<StockTakeForm>,
+) -> Result<Response, AppError> {
+    let t = st::stock_take(
+        &s.db,
+        &f.location,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    let notice = format!(
+        "已排队盘存上传：库位 {} 共 {} 个批次、{} 个追溯码",
+        t.location, t.batches, t.codes
+    );
+    render_stock(&s, shell, StatusCode::OK, Some(notice), None).await
+}
+
+#[derive(Deserialize)]
+struct StockChangeForm {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    codes: String,
+    #[serde(default)]
+    memo: String,
+}
+
+async fn stock_change_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<StockChangeForm>,
+) -> Result<Response, AppError> {
+    let codes: Vec<String> = f.codes.lines().map(str::to_owned).collect();
+    let result = match ChangeKind::parse(&f.kind) {
+        Ok(kind) => {
+            st::change(
+                &s.db,
+                kind,
+                &codes,
+                Some(&f.memo),
+                &Actor::person(me.actor()),
+                s.clock.now(),
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(done) => {
+            let notice = format!(
+                "已登记 {} 个追溯码（{}），排队 3502 共 {} 条",
+                done.codes, done.chg_type, done.messages
+            );
+            render_stock(&s, shell, StatusCode::OK, Some(notice), None).await
+        }
+        Err(crate::TraceError::Db(e)) => Err(e.into()),
+        Err(e) => {
+            let err = AppError::from(e);
+            let msg = err.body.message.clone();
+            render_stock(&s, shell, err.status(), None, Some(msg)).await
+        }
+    }
+}
+
+async fn relations_post(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    CsrfForm(f): CsrfForm<ImportForm>,
+) -> Result<Response, AppError> {
+    let result = match crate::api::read_relations(f.csv.as_bytes()) {
+        Ok(rows) => {
+            crate::store::relation::import(&s.db, &rows, &Actor::person(me.actor()), s.clock.now())
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let (status, relations, errors) = match result {
+        Ok(r) => (StatusCode::OK, Some(r), Vec::new()),
+        Err(crate::TraceError::Import(fields)) => (
+            StatusCode::BAD_REQUEST,
+            None,
+            fields
+                .iter()
+                .map(|e| format!("{}：{}", e.field, e.message))
+                .collect(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    html(
+        status,
+        &ImportPage {
+            shell,
+            csv: String::new(),
+            summary: None,
+            relations,
+            errors,
+        },
+    )
+}
+
+// ---- figures ----
+
+#[derive(Template)]
+#[template(path = "tracecode_figures.html")]
+struct FiguresPage {
+    shell: Shell,
+    f: crate::store::figures::Figures,
+    error: Option<String>,
+}
+
+impl FiguresPage {
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+}
+
+async fn figures_page(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Query(q): Query<crate::api::FiguresQuery>,
+) -> Result<Response, AppError> {
+    let now = s.clock.now();
+    let (read, error, status) = match q.read(now) {
+        Ok(r) => (r, None, StatusCode::OK),
+        Err(e) => (
+            crate::api::FiguresQuery::default().read(now)?,
+            Some(e.body.message.clone()),
+            e.status(),
+        ),
+    };
+    let (from, to, dept) = read;
+    let f = crate::store::figures::figures(&*s.db, from, to, dept.as_deref()).await?;
+    html(status, &FiguresPage { shell, f, error })
 }

@@ -84,9 +84,33 @@ pub fn navigation() -> Vec<NavItem> {
         },
         NavItem {
             group: "药品追溯",
+            label: "采购退货",
+            href: "/tracecode/supplier-returns",
+            access: yiqiao_tracecode::api::RECEIPTS,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "库存盘存与变更",
+            href: "/tracecode/stock",
+            access: yiqiao_tracecode::api::STOCK,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "住院病区发药扫码",
+            href: "/tracecode/ward",
+            access: yiqiao_tracecode::api::WARD,
+        },
+        NavItem {
+            group: "药品追溯",
             label: "追溯码查询",
             href: "/tracecode/trace",
             access: yiqiao_tracecode::api::TRACERS,
+        },
+        NavItem {
+            group: "药品追溯",
+            label: "采集统计",
+            href: "/tracecode/figures",
+            access: yiqiao_tracecode::api::FIGURES,
         },
         NavItem {
             group: "药品追溯",
@@ -182,6 +206,7 @@ impl App {
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
             db: db.clone(),
             clock,
+            ward_upload: state.config.tracecode.ward_upload,
         });
         let (router, routes) = own
             .merge(his)

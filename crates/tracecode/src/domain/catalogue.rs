@@ -407,6 +407,32 @@ pub fn decode_text(bytes: &[u8]) -> String {
     }
 }
 
+/// The first sheet of an xlsx workbook as rows of text cells. Whole numbers are written
+/// without a decimal point (Excel keeps a typed-in 8123456 or 24 as a number).
+pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, FieldError> {
+    use calamine::{Data, Reader, Xlsx};
+    let bad = |e: String| FieldError::new("文件", format!("不是可读的 xlsx 文件：{e}"));
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| bad(e.to_string()))?;
+    let Some(sheet) = book.sheet_names().first().cloned() else {
+        return Err(FieldError::new("文件", "工作簿没有工作表"));
+    };
+    let range = book
+        .worksheet_range(&sheet)
+        .map_err(|e| bad(e.to_string()))?;
+    let cell = |d: &Data| match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        // Whole numbers (codes, counts) as integers; exact for |f| < 2^53.
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    Ok(range.rows().map(|r| r.iter().map(cell).collect()).collect())
+}
+
 /// The cells of a CSV text.
 pub fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, FieldError> {
     let mut r = csv::ReaderBuilder::new()

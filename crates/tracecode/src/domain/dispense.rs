@@ -70,6 +70,8 @@ pub enum DispenseError {
     OtherPharmacy { location: String },
     #[error("此码已发药（发药单 #{dispense_id}），不能重复发出")]
     AlreadyDispensed { dispense_id: i64 },
+    #[error("此码已由住院病区发药，不能重复发出")]
+    AlreadyOnWard,
     #[error("此码当前状态为「{}」，不能发出", state_label(.state))]
     NotInStock { state: String },
     #[error("处方第 {rx_line_no} 行已扫满（应扫 {required} / 已扫 {required}）")]
@@ -94,7 +96,9 @@ impl Refusal for DispenseError {
             DispenseError::NoSuchPrescription { .. }
             | DispenseError::NoSuchDispense
             | DispenseError::NoSuchLine(_) => ErrorKind::NotFound,
-            DispenseError::NotOpen | DispenseError::AlreadyDispensed { .. } => ErrorKind::Conflict,
+            DispenseError::NotOpen
+            | DispenseError::AlreadyDispensed { .. }
+            | DispenseError::AlreadyOnWard => ErrorKind::Conflict,
             DispenseError::ReasonRequired => ErrorKind::BadRequest,
             DispenseError::NotConfirmed => ErrorKind::Conflict,
             _ => ErrorKind::Unprocessable,
@@ -111,7 +115,9 @@ impl Refusal for DispenseError {
             DispenseError::NoScanNeeded { .. } => "NO_SCAN_NEEDED",
             DispenseError::NeverReceived => "NEVER_RECEIVED",
             DispenseError::OtherPharmacy { .. } => "OTHER_PHARMACY",
-            DispenseError::AlreadyDispensed { .. } => "ALREADY_DISPENSED",
+            DispenseError::AlreadyDispensed { .. } | DispenseError::AlreadyOnWard => {
+                "ALREADY_DISPENSED"
+            }
             DispenseError::NotInStock { .. } => "NOT_IN_STOCK",
             DispenseError::OverScanned { .. } => "OVER_SCANNED",
             DispenseError::Incomplete(_) => "DISPENSE_INCOMPLETE",

@@ -4,4 +4,7 @@ pub mod catalogue;
 pub mod code;
 pub mod dispense;
 pub mod receipt;
+pub mod relation;
+pub mod supplier_return;
 pub mod upload;
+pub mod ward;

@@ -250,6 +250,10 @@ pub fn state_label(state: &str) -> &'static str {
         "dispensed" => "已发药",
         "returned_supplier" => "已退供应商",
         "quarantined" => "已隔离（退药不可再售）",
+        "returning" => "退货中",
+        "to_supplier" => "已退供应商",
+        "lost" => "已盘损",
+        "destroyed" => "已销毁",
         _ => "其他",
     }
 }
@@ -279,6 +283,8 @@ pub enum ReceiptError {
     NoSuchDrug { code: String },
     #[error("追溯码 {key} 不在本入库单的已扫码中")]
     NotScannedHere { key: String },
+    #[error("箱内子码 {child}：{reason}（整箱未入库）")]
+    InCase { child: String, reason: String },
 }
 
 impl Refusal for ReceiptError {
@@ -306,6 +312,7 @@ impl Refusal for ReceiptError {
             ReceiptError::Incomplete(_) => "RECEIPT_INCOMPLETE",
             ReceiptError::NoSuchDrug { .. } => "NO_SUCH_DRUG",
             ReceiptError::NotScannedHere { .. } => "NOT_SCANNED_HERE",
+            ReceiptError::InCase { .. } => "CASE_CHILD_REFUSED",
         }
     }
 }

@@ -6,3 +6,7 @@ pub mod m4003_trace_dispense;
 pub mod m4004_trace_return;
 pub mod m4005_trace_nhsa_seq;
 pub mod m4006_trace_nhsa_delete;
+pub mod m4007_trace_ward;
+pub mod m4008_trace_supplier_return;
+pub mod m4009_trace_relation;
+pub mod m4010_trace_refusal;

@@ -251,6 +251,9 @@ async fn why_not<C: ConnectionTrait>(
         return Ok(Some(DispenseError::NeverReceived));
     };
     Ok(match c.state.as_str() {
+        "dispensing" | "dispensed" if c.ward_line_id.is_some() => {
+            Some(DispenseError::AlreadyOnWard)
+        }
         "dispensing" | "dispensed" => Some(DispenseError::AlreadyDispensed {
             dispense_id: c.dispense_id.unwrap_or(0),
         }),
@@ -267,6 +270,29 @@ async fn why_not<C: ConnectionTrait>(
 /// Scans one code for an open dispense. Checks, in order: format; drug identified; drug on
 /// this prescription; code in stock in this pharmacy; not already dispensed; line not full.
 pub async fn scan(
+    db: &Db,
+    dispense_id: i64,
+    raw: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<DispenseScanOk, TraceError> {
+    let r = scan_inner(db, dispense_id, raw, actor, now).await;
+    if let Err(e) = &r {
+        super::figures::note_refusal(
+            db,
+            super::figures::Flow::Dispense,
+            dispense_id,
+            raw,
+            e,
+            actor,
+            now,
+        )
+        .await;
+    }
+    r
+}
+
+async fn scan_inner(
     db: &Db,
     dispense_id: i64,
     raw: &str,

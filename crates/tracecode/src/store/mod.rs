@@ -3,6 +3,11 @@
 pub mod catalogue;
 pub mod dispense;
 pub mod entities;
+pub mod figures;
 pub mod nhsa;
 pub mod receipt;
+pub mod relation;
+pub mod stock;
+pub mod supplier_return;
 pub mod trace;
+pub mod ward;

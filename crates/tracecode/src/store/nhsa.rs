@@ -13,7 +13,9 @@ use serde_json::Value;
 use yiqiao_store::audit::{self, Actor, Change};
 use yiqiao_store::outbox::{self, Message, NewMessage};
 
-use super::entities::{code as code_e, dispense, dispense_line, receipt, receipt_line};
+use super::entities::{
+    code as code_e, dispense, dispense_line, receipt, receipt_line, ward_dispense, ward_line,
+};
 use crate::TraceError;
 use crate::domain::upload::{UploadError, UploadStatus};
 use crate::nhsa::{self, BatchFacts, Buyer, DrugFacts, Infno, Purchase, Queued, Sale, Source};
@@ -157,6 +159,151 @@ async fn purchase_of(
         opter_name: opter_name.to_owned(),
         purchase_no: None,
     })
+}
+
+/// 3504 for every line of a supplier return being confirmed.
+pub async fn queue_supplier_return(
+    txn: &DatabaseTransaction,
+    return_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    use super::entities::supplier_return_line as srl;
+    let lines = srl::Entity::find()
+        .filter(srl::Column::ReturnId.eq(return_id))
+        .order_by_asc(srl::Column::LineNo)
+        .all(txn)
+        .await?;
+    let n = lines.len();
+    for l in lines {
+        let Some(p) = purchase_return_of(txn, &l, &actor.name, now).await? else {
+            continue;
+        };
+        queue(
+            txn,
+            Infno::PurchaseReturn,
+            nhsa::purchase_return(&p),
+            format!("退货单 {return_id} 第 {} 行", l.line_no),
+            Some(Source::ReturnLine {
+                return_id,
+                line_no: l.line_no,
+            }),
+            actor,
+            now,
+        )
+        .await?;
+    }
+    Ok(n)
+}
+
+/// A return line as the purchase it returns: the receipt line's batch and supplier, the
+/// packages going back, and the 3503's number as 商品采购流水号.
+async fn purchase_return_of(
+    txn: &DatabaseTransaction,
+    l: &super::entities::supplier_return_line::Model,
+    opter_name: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<Purchase>, DbErr> {
+    use yiqiao_store::outbox::entity as ob;
+    let Some(rl) = receipt_line::Entity::find_by_id(l.receipt_line_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(r) = receipt::Entity::find_by_id(rl.receipt_id).one(txn).await? else {
+        return Ok(None);
+    };
+    let purchase_no = ob::Entity::find()
+        .filter(ob::Column::Kind.eq(Infno::Purchase.kind()))
+        .filter(ob::Column::Subject.eq(format!("入库单 {} 第 {} 行", r.id, rl.line_no)))
+        .order_by_asc(ob::Column::Id)
+        .one(txn)
+        .await?
+        .map(|m| m.msg_id);
+    let mut p = purchase_of(txn, &r, &rl, opter_name, at).await?;
+    p.count = l.packages;
+    p.purchase_no = purchase_no;
+    Ok(Some(p))
+}
+
+/// 3501 for one stock batch counted at a location.
+pub async fn queue_stock_take(
+    txn: &DatabaseTransaction,
+    receipt_line_id: i64,
+    location: &str,
+    date: chrono::NaiveDate,
+    codes: Vec<String>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(rl) = receipt_line::Entity::find_by_id(receipt_line_id)
+        .one(txn)
+        .await?
+    else {
+        return Err(DbErr::RecordNotFound("trace_receipt_line".into()));
+    };
+    let batch = batch_facts(&rl);
+    let r = nhsa::StockTake {
+        drug: drug_facts(txn, &rl.drug_code).await?,
+        count: i64::try_from(codes.len()).unwrap_or(i64::MAX),
+        memo: Some(format!("库位 {location}")),
+        date,
+        codes,
+        batch,
+    };
+    queue(
+        txn,
+        Infno::StockTake,
+        nhsa::stock_take(&r),
+        format!("盘存 {location} 批次 {}", r.batch.bchno),
+        None,
+        actor,
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// 3502 for the codes of one stock batch changed (`inv_chg_type`).
+pub async fn queue_stock_change(
+    txn: &DatabaseTransaction,
+    receipt_line_id: i64,
+    chg_type: &str,
+    codes: Vec<String>,
+    memo: Option<String>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let Some(rl) = receipt_line::Entity::find_by_id(receipt_line_id)
+        .one(txn)
+        .await?
+    else {
+        return Err(DbErr::RecordNotFound("trace_receipt_line".into()));
+    };
+    let batch = batch_facts(&rl);
+    let r = nhsa::StockChange {
+        drug: drug_facts(txn, &rl.drug_code).await?,
+        chg_type: chg_type.to_owned(),
+        count: i64::try_from(codes.len()).unwrap_or(i64::MAX),
+        split: false,
+        at: now,
+        opter_name: actor.name.clone(),
+        memo,
+        codes,
+        batch,
+    };
+    queue(
+        txn,
+        Infno::StockChange,
+        nhsa::stock_change(&r),
+        format!("库存变更 {chg_type} 批次 {}", r.batch.bchno),
+        None,
+        actor,
+        now,
+    )
+    .await?;
+    Ok(())
 }
 
 /// The prescription's people and settlement, the same for every line of a dispense.
@@ -351,6 +498,192 @@ pub async fn queue_return(
             format!("处方 {} 退药 {}", d.rx_no, returned.code_key),
             Some(Source::Sale {
                 dispense_id,
+                receipt_line_id: rl,
+                codes: vec![returned.code_key.clone()],
+                returned: true,
+            }),
+            actor,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The head of a ward line's sale: the patient of the stay, the ordering doctor as the HIS
+/// knows him (the stay's case, else the visit of the same `mdtrt_id`; the ward list itself
+/// carries no doctor), and the pharmacist or nurse who confirmed.
+async fn ward_head(
+    txn: &DatabaseTransaction,
+    l: &ward_line::Model,
+    opter: &str,
+) -> Result<SaleHead, DbErr> {
+    use yiqiao_his::store::entities::{inpatient_case, patient, staff, visit};
+    let pt = patient::Entity::find_by_id(l.patient_id.clone())
+        .one(txn)
+        .await?;
+    let case = match &l.admission_no {
+        Some(a) => {
+            inpatient_case::Entity::find()
+                .filter(inpatient_case::Column::PatientId.eq(&l.patient_id))
+                .filter(inpatient_case::Column::AdmissionNo.eq(a))
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    let doctor_code = match (&case, &l.mdtrt_id) {
+        (Some(c), _) => Some(c.doctor_code.clone()),
+        (None, Some(m)) => visit::Entity::find()
+            .filter(visit::Column::MdtrtId.eq(m))
+            .one(txn)
+            .await?
+            .map(|v| v.doctor_code),
+        // The list carries no ordering doctor: the patient's latest visit names one.
+        (None, None) => visit::Entity::find()
+            .filter(visit::Column::PatientId.eq(&l.patient_id))
+            .order_by_desc(visit::Column::RegisteredAt)
+            .one(txn)
+            .await?
+            .map(|v| v.doctor_code),
+    };
+    let doctor = match &doctor_code {
+        Some(c) => staff::Entity::find_by_id(c.clone()).one(txn).await?,
+        None => None,
+    };
+    let phar = staff::Entity::find_by_id(opter.to_owned()).one(txn).await?;
+    // Settled through insurance only once the stay's settlement (setl_id) is known; before
+    // that the sale is sent under the hospital's own serial (the admission number).
+    let setl_id = case.as_ref().and_then(|c| c.setl_id.clone());
+    let insured = l.mdtrt_id.is_some() && setl_id.is_some();
+    let buyer = Buyer {
+        insured,
+        setl_id: if insured { setl_id } else { None },
+        mdtrt_sn: match (&l.mdtrt_id, insured) {
+            (Some(m), true) => m.clone(),
+            _ => l
+                .admission_no
+                .clone()
+                .unwrap_or_else(|| l.patient_id.clone()),
+        },
+        psn_no: None,
+        psn_cert_type: pt
+            .as_ref()
+            .map(|p| format!("{:0>2}", p.id_type))
+            .unwrap_or_default(),
+        certno: pt.as_ref().map(|p| p.id_no.clone()).unwrap_or_default(),
+        psn_name: pt.as_ref().map(|p| p.name.clone()).unwrap_or_default(),
+    };
+    Ok(SaleHead {
+        buyer,
+        doctor_name: doctor
+            .as_ref()
+            .map(|s| s.name.clone())
+            .or(doctor_code)
+            .unwrap_or_default(),
+        doctor_cert_type: doctor.as_ref().and_then(|s| s.id_type.clone()),
+        doctor_certno: doctor.as_ref().and_then(|s| s.id_no.clone()),
+        pharmacist_name: phar
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| opter.to_owned()),
+        pharmacist_cert_no: phar.and_then(|s| s.licence_no).unwrap_or_default(),
+        rx_no: l.order_id.clone(),
+    })
+}
+
+/// 零售单据号 of a ward list's dispensing: `BQ<ward dispensing id>`.
+fn ward_docno(ward_dispense_id: i64) -> String {
+    format!("BQ{ward_dispense_id}")
+}
+
+async fn ward_sale(
+    txn: &DatabaseTransaction,
+    l: &ward_line::Model,
+    receipt_line_id: i64,
+    codes: Vec<code_e::Model>,
+    opter: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<Sale>, DbErr> {
+    let head = ward_head(txn, l, opter).await?;
+    let mut sale = sale_of(txn, &head, 0, receipt_line_id, codes, at).await?;
+    if let Some(s) = sale.as_mut() {
+        s.docno = ward_docno(l.ward_dispense_id);
+    }
+    Ok(sale)
+}
+
+/// 3505 for one confirmed ward line: one per stock batch, with the codes dispensed on it now.
+pub async fn queue_ward_line(
+    txn: &DatabaseTransaction,
+    ward_line_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let Some(l) = ward_line::Entity::find_by_id(ward_line_id).one(txn).await? else {
+        return Err(DbErr::RecordNotFound("trace_ward_line".into()));
+    };
+    let list_id = ward_dispense::Entity::find_by_id(l.ward_dispense_id)
+        .one(txn)
+        .await?
+        .map(|w| w.list_id)
+        .unwrap_or_default();
+    let codes = code_e::Entity::find()
+        .filter(code_e::Column::WardLineId.eq(ward_line_id))
+        .filter(code_e::Column::State.eq("dispensed"))
+        .order_by_asc(code_e::Column::Id)
+        .all(txn)
+        .await?;
+    let mut groups: BTreeMap<i64, Vec<code_e::Model>> = BTreeMap::new();
+    for c in codes {
+        groups.entry(c.receipt_line_id).or_default().push(c);
+    }
+    let mut n = 0;
+    for (rl, codes) in groups {
+        let keys: Vec<String> = codes.iter().map(|c| c.code_key.clone()).collect();
+        if let Some(sale) = ward_sale(txn, &l, rl, codes, &actor.name, now).await? {
+            queue(
+                txn,
+                Infno::Sale,
+                nhsa::sale(&sale),
+                format!(
+                    "病区发药单 {list_id} 第 {} 行 患者 {} 批次 {}",
+                    l.line_no, l.patient_id, sale.batch.bchno
+                ),
+                Some(Source::WardSale {
+                    ward_line_id,
+                    receipt_line_id: rl,
+                    codes: keys,
+                    returned: false,
+                }),
+                actor,
+                now,
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// 3506 for one code a nurse gave back (护士退药), read before it left the ward line.
+pub async fn queue_ward_return(
+    txn: &DatabaseTransaction,
+    l: &ward_line::Model,
+    returned: &code_e::Model,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let rl = returned.receipt_line_id;
+    if let Some(mut sale) = ward_sale(txn, l, rl, vec![returned.clone()], &actor.name, now).await? {
+        sale.sale_no = Some(ward_docno(l.ward_dispense_id));
+        queue(
+            txn,
+            Infno::SaleReturn,
+            nhsa::sale_return(&sale),
+            format!("病区退药 患者 {} {}", l.patient_id, returned.code_key),
+            Some(Source::WardSale {
+                ward_line_id: l.id,
                 receipt_line_id: rl,
                 codes: vec![returned.code_key.clone()],
                 returned: true,
@@ -577,6 +910,20 @@ async fn rebuild(
             let p = purchase_of(txn, &r, &l, &q.opter_name, at).await?;
             Ok(Some(nhsa::purchase(&p)))
         }
+        Some(Source::ReturnLine { return_id, line_no }) => {
+            use super::entities::supplier_return_line as srl;
+            let Some(l) = srl::Entity::find()
+                .filter(srl::Column::ReturnId.eq(*return_id))
+                .filter(srl::Column::LineNo.eq(*line_no))
+                .one(txn)
+                .await?
+            else {
+                return Ok(None);
+            };
+            Ok(purchase_return_of(txn, &l, &q.opter_name, at)
+                .await?
+                .map(|p| nhsa::purchase_return(&p)))
+        }
         Some(Source::Sale {
             dispense_id,
             receipt_line_id,
@@ -599,6 +946,34 @@ async fn rebuild(
             };
             Ok(Some(if *returned {
                 sale.sale_no = Some(docno(*dispense_id));
+                nhsa::sale_return(&sale)
+            } else {
+                nhsa::sale(&sale)
+            }))
+        }
+        Some(Source::WardSale {
+            ward_line_id,
+            receipt_line_id,
+            codes,
+            returned,
+        }) => {
+            let Some(l) = ward_line::Entity::find_by_id(*ward_line_id)
+                .one(txn)
+                .await?
+            else {
+                return Ok(None);
+            };
+            let rows = code_e::Entity::find()
+                .filter(code_e::Column::CodeKey.is_in(codes.iter().cloned()))
+                .order_by_asc(code_e::Column::Id)
+                .all(txn)
+                .await?;
+            let Some(mut sale) = ward_sale(txn, &l, *receipt_line_id, rows, &q.opter, at).await?
+            else {
+                return Ok(None);
+            };
+            Ok(Some(if *returned {
+                sale.sale_no = Some(ward_docno(l.ward_dispense_id));
                 nhsa::sale_return(&sale)
             } else {
                 nhsa::sale(&sale)

@@ -71,6 +71,9 @@ pub struct ScanOk {
     pub drug_name: String,
     pub required: i64,
     pub scanned: i64,
+    /// A case scanned: how many child codes it received (from the imported relation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_children: Option<usize>,
 }
 
 async fn drug_names<C: ConnectionTrait>(
@@ -293,8 +296,32 @@ async fn line_states(txn: &DatabaseTransaction, id: i64) -> Result<Vec<LineState
 }
 
 /// Scans one code onto a draft receipt. Checks, in order: format; drug identified; drug on
-/// this receipt; smallest packaging level; never received before; line not over-scanned.
+/// this receipt; smallest packaging level (a case whose parent–child relation was imported
+/// receives its children instead, all or none); never received before; line not over-scanned.
 pub async fn scan(
+    db: &Db,
+    receipt_id: i64,
+    raw: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<ScanOk, TraceError> {
+    let r = scan_inner(db, receipt_id, raw, actor, now).await;
+    if let Err(e) = &r {
+        super::figures::note_refusal(
+            db,
+            super::figures::Flow::Receipt,
+            receipt_id,
+            raw,
+            e,
+            actor,
+            now,
+        )
+        .await;
+    }
+    r
+}
+
+async fn scan_inner(
     db: &Db,
     receipt_id: i64,
     raw: &str,
@@ -304,16 +331,67 @@ pub async fn scan(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     hold_draft(&txn, receipt_id).await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
+    let ok = match receive(&txn, receipt_id, &code, raw, true, actor, now).await? {
+        Received::One(ok) => ok,
+        Received::Case(children) => {
+            let n = children.len();
+            let mut last = None;
+            for child_raw in children {
+                let in_case = |e: TraceError| -> TraceError {
+                    match e {
+                        TraceError::Db(e) => TraceError::Db(e),
+                        other => ReceiptError::InCase {
+                            child: child_raw.clone(),
+                            reason: other.to_string(),
+                        }
+                        .into(),
+                    }
+                };
+                let child = TraceCode::parse(&child_raw).map_err(|e| in_case(e.into()))?;
+                match receive(&txn, receipt_id, &child, &child_raw, false, actor, now)
+                    .await
+                    .map_err(in_case)?
+                {
+                    Received::One(ok) => last = Some(ok),
+                    Received::Case(_) => {
+                        return Err(DbErr::Custom("a case inside a case".into()).into());
+                    }
+                }
+            }
+            let mut ok = last.ok_or_else(|| DbErr::Custom("a case without children".into()))?;
+            ok.case_children = Some(n);
+            ok
+        }
+    };
+    txn.commit().await?;
+    Ok(ok)
+}
+
+/// What one scan received: one package, or (not yet received) the children of a case.
+enum Received {
+    One(ScanOk),
+    Case(Vec<String>),
+}
+
+async fn receive(
+    txn: &DatabaseTransaction,
+    receipt_id: i64,
+    code: &TraceCode,
+    raw: &str,
+    allow_case: bool,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Received, TraceError> {
+    let Some(ident) = cat::identify(txn, code).await? else {
+        let prefix = lookup_keys(code)
             .last()
             .map(|k| k.value().to_owned())
             .unwrap_or_default();
         return Err(ReceiptError::Unmapped { prefix }.into());
     };
-    let names = drug_names(&txn, std::slice::from_ref(&ident.drug_code)).await?;
+    let names = drug_names(txn, std::slice::from_ref(&ident.drug_code)).await?;
     let drug_name = names.get(&ident.drug_code).cloned().unwrap_or_default();
-    let lines = line_states(&txn, receipt_id).await?;
+    let lines = line_states(txn, receipt_id).await?;
     // Over-scanning is the last check: remember it, and refuse only after the others.
     let chosen = match choose_line(&lines, &ident.drug_code, &drug_name, code.batch()) {
         Ok(l) => Ok(l.clone()),
@@ -322,6 +400,12 @@ pub async fn scan(
     };
     let level = ident.pack_level().unwrap_or(PackLevel::Smallest);
     if level != PackLevel::Smallest {
+        if allow_case {
+            let children = super::relation::children_of(txn, &code.key()).await?;
+            if !children.is_empty() {
+                return Ok(Received::Case(children));
+            }
+        }
         return Err(ReceiptError::NotSmallest {
             level: level.label(),
             units: ident.units,
@@ -352,12 +436,12 @@ pub async fn scan(
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         if inserted == 0 {
-            return Err(duplicate(&txn, &key).await?.into());
+            return Err(duplicate(txn, &key).await?.into());
         }
-    } else if let Some(w) = whereabouts(&txn, &key).await? {
+    } else if let Some(w) = whereabouts(txn, &key).await? {
         return Err(ReceiptError::Duplicate(w).into());
     }
     let chosen = chosen?;
@@ -384,8 +468,7 @@ pub async fn scan(
         [receipt_id.into(), key.clone().into()],
     ))
     .await?;
-    txn.commit().await?;
-    Ok(ScanOk {
+    Ok(Received::One(ScanOk {
         key,
         format: code.format().as_str(),
         line_no: chosen.line_no,
@@ -393,7 +476,8 @@ pub async fn scan(
         drug_name,
         required: chosen.required,
         scanned: chosen.scanned + 1,
-    })
+        case_children: None,
+    }))
 }
 
 async fn whereabouts<C: ConnectionTrait>(

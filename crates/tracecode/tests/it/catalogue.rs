@@ -275,3 +275,62 @@ async fn the_catalogue_lists_by_search_and_by_what_is_missing() {
         .unwrap();
     assert!(none.is_empty());
 }
+
+/// An xlsx workbook as Excel writes it: codes and counts typed in as numbers, a GTIN as text.
+fn workbook(rows: &[[&str; 4]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (u32::try_from(r).unwrap(), u16::try_from(c).unwrap());
+            match v.parse::<f64>() {
+                Ok(n) if !v.starts_with('0') => sheet.write_number(r, c, n).unwrap(),
+                _ => sheet.write_string(r, c, *v).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn an_xlsx_import_reads_like_the_csv_and_names_its_bad_rows() {
+    let t = db_with_drugs().await;
+    let db = &t.db;
+    let k = keeper();
+    let file = workbook(&[
+        ["药品编码", "标识码", "包装层级", "包装数量"],
+        ["D1", "8123456", "最小包装", "24"],
+        ["D2", "06901234567892", "中包装", "200"],
+    ]);
+    let rows = yiqiao_tracecode::api::read_import(&file).unwrap();
+    let s = cat::import_idents(db, &rows, &k, now()).await.unwrap();
+    assert_eq!((s.rows, s.added, s.unchanged), (2, 2, 0));
+    let code = TraceCode::parse("81234560000000000001").unwrap();
+    assert_eq!(
+        cat::identify(&**db, &code)
+            .await
+            .unwrap()
+            .unwrap()
+            .drug_code,
+        "D1"
+    );
+    let bad = workbook(&[
+        ["药品编码", "标识码", "包装层级", "包装数量"],
+        ["D1", "812345", "最小包装", "24"],
+        ["D1", "8123457", "第三层", "24"],
+    ]);
+    let TraceError::Import(errors) = yiqiao_tracecode::api::read_import(&bad).unwrap_err() else {
+        panic!()
+    };
+    let shown: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+    assert_eq!(shown, ["第 2 行", "第 3 行"]);
+    let TraceError::Import(errors) =
+        yiqiao_tracecode::api::read_import(b"PK\x03\x04 not a zip").unwrap_err()
+    else {
+        panic!()
+    };
+    assert!(
+        errors[0].message.starts_with("不是可读的 xlsx 文件"),
+        "{errors:?}"
+    );
+}

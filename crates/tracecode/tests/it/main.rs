@@ -5,7 +5,10 @@
 mod catalogue;
 mod demo;
 mod dispense;
+mod figures;
 mod fixtures;
 mod nhsa;
 mod receipt;
 mod states;
+mod supplier_return;
+mod ward;

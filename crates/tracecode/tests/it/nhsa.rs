@@ -44,7 +44,7 @@ async fn dispensed() -> (TestDb, i64) {
     (t, d.id)
 }
 
-async fn messages(t: &TestDb, kind: &str) -> Vec<ob::Model> {
+pub async fn messages(t: &TestDb, kind: &str) -> Vec<ob::Model> {
     ob::Entity::find()
         .filter(ob::Column::Kind.eq(kind))
         .order_by_asc(ob::Column::Id)
@@ -53,7 +53,7 @@ async fn messages(t: &TestDb, kind: &str) -> Vec<ob::Model> {
         .unwrap()
 }
 
-fn worker(t: &TestDb, endpoint: &str, clock: &Arc<ManualClock>) -> Worker {
+pub fn worker(t: &TestDb, endpoint: &str, clock: &Arc<ManualClock>) -> Worker {
     let cfg = TracecodeConfig {
         nhsa_endpoint: endpoint.to_owned(),
         ..TracecodeConfig::default()
@@ -66,7 +66,7 @@ fn worker(t: &TestDb, endpoint: &str, clock: &Arc<ManualClock>) -> Worker {
     Worker::new(t.db.clone(), Arc::new(r), clock, Policy::default()).unwrap()
 }
 
-fn any_port() -> SocketAddr {
+pub fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 

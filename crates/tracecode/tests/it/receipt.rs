@@ -264,3 +264,97 @@ async fn many_scanners_on_one_line_never_over_scan_it() {
     let v = rc::confirm(&t.db, r.id, &keeper(), now()).await.unwrap();
     assert_eq!(counts(&v), [(3, 3, 3)]);
 }
+
+fn c(n: u32) -> String {
+    format!("8123456{n:013}")
+}
+
+fn case(n: u32) -> String {
+    format!("8123499{n:013}")
+}
+
+#[tokio::test]
+async fn a_case_with_an_imported_relation_receives_its_children_all_or_none() {
+    let t = mapped().await;
+    let db = &t.db;
+    let k = keeper();
+    let file = format!(
+        "箱码,盒码\n{},{}\n{},{}\n{},{}\n{},{}\n{},{}\n",
+        case(1),
+        c(1),
+        case(1),
+        c(2),
+        case(1),
+        c(3),
+        case(2),
+        c(4),
+        case(2),
+        c(1)
+    );
+    // Code 1 under two cases: the file is refused whole, naming the row.
+    let e = yiqiao_tracecode::api::read_relations(file.as_bytes()).unwrap_err();
+    let TraceError::Import(errors) = e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        errors[0].to_string(),
+        format!("字段 第 6 行：子码 {} 与第 2 行重复", c(1))
+    );
+    let file = format!(
+        "父码,子码\n{},{}\n{},{}\n{},{}\n",
+        case(1),
+        c(1),
+        case(1),
+        c(2),
+        case(1),
+        c(3)
+    );
+    let rows = yiqiao_tracecode::api::read_relations(file.as_bytes()).unwrap();
+    let s = yiqiao_tracecode::store::relation::import(db, &rows, &k, now())
+        .await
+        .unwrap();
+    assert_eq!((s.rows, s.parents, s.added, s.unchanged), (3, 1, 3, 0));
+    let s = yiqiao_tracecode::store::relation::import(db, &rows, &k, now())
+        .await
+        .unwrap();
+    assert_eq!((s.added, s.unchanged), (0, 3));
+    // Code 3 under another case in a later file: refused.
+    let other = format!("父码,子码\n{},{}\n{},{}\n", case(2), c(4), case(2), c(3));
+    let rows2 = yiqiao_tracecode::api::read_relations(other.as_bytes()).unwrap();
+    let TraceError::Import(errors) =
+        yiqiao_tracecode::store::relation::import(db, &rows2, &k, now())
+            .await
+            .unwrap_err()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        errors[0].to_string(),
+        format!("字段 第 3 行：子码 {} 已属于父码 {}", c(3), case(1))
+    );
+
+    let r = rc::create(db, &receipt(json!([line("D1", "B1", 4)])), &k, now())
+        .await
+        .unwrap();
+    // A case without a relation still asks for its boxes.
+    assert_eq!(
+        message(rc::scan(db, r.id, &case(9), &k, now()).await),
+        "这是大包装码（含 960 个最小单位），请逐个扫描最小包装上的追溯码"
+    );
+    let ok = rc::scan(db, r.id, &case(1), &k, now()).await.unwrap();
+    assert_eq!((ok.case_children, ok.scanned, ok.required), (Some(3), 3, 4));
+    // The same case again: its first box is already here; nothing more is received.
+    assert_eq!(
+        message(rc::scan(db, r.id, &case(1), &k, now()).await),
+        format!(
+            "箱内子码 {}：此码已扫过：入库单 #{} 第 1 行（已扫待确认）（整箱未入库）",
+            c(1),
+            r.id
+        )
+    );
+    let v = rc::get(&**db, r.id).await.unwrap().unwrap();
+    assert_eq!(counts(&v), [(4, 3, 0)]);
+    rc::scan(db, r.id, &c(5), &k, now()).await.unwrap();
+    let v = rc::confirm(db, r.id, &k, now()).await.unwrap();
+    assert_eq!(counts(&v), [(4, 4, 4)]);
+}

@@ -1016,3 +1016,166 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
+    let app = with_drugs().await;
+    for (code, name, kind) in [
+        ("YF02", "住院药房", "pharmacy"),
+        ("W01", "内科一病区", "ward"),
+    ] {
+        put(
+            &app,
+            Kind::Department,
+            code,
+            json!({"name": name, "kind": kind, "tcm": false, "online_booking": false}),
+        )
+        .await;
+    }
+    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
+        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
+        "nationality": "CHN", "ethnicity": "01", "marital": "20",
+        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
+        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
+    put(
+        &app,
+        Kind::WardDispensing,
+        "WD1",
+        json!({"ward_code": "W01", "pharmacy_code": "YF02", "issued_at": "2026-11-29 09:30:00",
+        "lines": [{"line_no": 1, "patient_id": "P0001", "admission_no": "ZY202600001",
+            "bed_no": "12", "order_id": "YZ1", "order_kind": "long", "drug_code": "D1",
+            "quantity": 48}]}),
+    )
+    .await;
+    // Two boxes received into the inpatient pharmacy.
+    let store = app.login("yaoku").await;
+    store
+        .post(app.url("/api/tracecode/drugs/D1/idents"))
+        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
+        .send()
+        .await
+        .unwrap();
+    let r: Value = store
+        .post(app.url("/api/tracecode/receipts"))
+        .json(&json!({"supplier_name": "华东医药", "location": "YF02",
+            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
+                       "expiry": "2028-01-09", "packages": 2}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_i64().unwrap();
+    for i in 1..=2 {
+        store
+            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
+            .json(&json!({"code": format!("8123456000000000000{i}")}))
+            .send()
+            .await
+            .unwrap();
+    }
+    store
+        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
+        .send()
+        .await
+        .unwrap();
+
+    // The nurse opens the list on the PDA: the page holds the scan field, the beds and counts.
+    app.add_user("hushi", &[Role::Nurse]).await;
+    let nurse = app.login("hushi").await;
+    let page = nurse
+        .get(app.url("/tracecode/ward"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("WD1"), "{page}");
+    let csrf = hidden(&page, "_csrf");
+    let res = nurse
+        .post(app.url("/tracecode/ward"))
+        .form(&[("_csrf", csrf.as_str()), ("list_id", "WD1")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = res.headers()["location"].to_str().unwrap().to_owned();
+    let id: i64 = at.rsplit('/').next().unwrap().parse().unwrap();
+    let page = nurse
+        .get(app.url(&format!("{at}?patient=P0001")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("data-api=\"/api/tracecode/ward/{id}/scans\"")));
+    assert!(page.contains("12床 王小明"));
+    assert!(page.contains("id=\"total-scanned\">0<"));
+    assert!(page.contains("name=\"viewport\""));
+    // Pharmacists and nurses scan on the ward; the drug store does not.
+    let res = store.get(app.url(&at)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // Scans as the page's script sends them: a verdict and the running counts each time.
+    let scan = |code: &str| {
+        nurse
+            .post(app.url(&format!("/api/tracecode/ward/{id}/scans")))
+            .json(&json!({"code": code, "patient_id": "P0001"}))
+            .send()
+    };
+    let res = scan("81234560000000000001").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let ok: Value = res.json().await.unwrap();
+    insta::assert_json_snapshot!("tracecode_ward_scan", ok);
+    let res = scan("81234560000000000001").await.unwrap();
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "ALREADY_DISPENSED");
+    assert_eq!(
+        body["message"],
+        "此码已发药（病区发药单 WD1 患者 P0001），不能重复发出"
+    );
+    let res = scan("8123").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let ok: Value = scan("81234560000000000002")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (ok["total_scanned"].as_i64(), ok["total_required"].as_i64()),
+        (Some(2), Some(2))
+    );
+    let res = nurse
+        .post(app.url(&format!("/api/tracecode/ward/{id}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The nurse returns one box; the page now offers the return scan.
+    let res = nurse
+        .post(app.url(&format!("/api/tracecode/ward/{id}/returns")))
+        .json(&json!({"code": "81234560000000000002"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let back: Value = res.json().await.unwrap();
+    assert_eq!(
+        (back["state"].as_str(), back["uploaded"].as_bool()),
+        (Some("in_stock"), Some(true))
+    );
+    let page = nurse
+        .get(app.url(&at))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"return-form\""));
+}
