@@ -89,6 +89,11 @@ enum Command {
         #[command(subcommand)]
         command: VisitpageCommand,
     },
+    /// Code tables of the information page (编码表): ICD-10, ICD-9-CM-3, TCM, departments, …
+    Dict {
+        #[command(subcommand)]
+        command: DictCommand,
+    },
     /// Online number-taking (号源预约).
     Booking {
         #[command(subcommand)]
@@ -232,6 +237,29 @@ enum TracecodeCommand {
 }
 
 #[derive(Subcommand)]
+enum DictCommand {
+    /// Import the hospital's official file as a new version of a code table (the newest
+    /// version is the one the rules use). FILE is xlsx (first sheet) or CSV/TSV text with a
+    /// header row naming the code and name columns (code/编码/代码, name/名称).
+    Import {
+        /// icd10, icd9cm3, tcm_disease, tcm_syndrome, department, title, anesthesia,
+        /// nationality or ethnicity.
+        #[arg(long, required_unless_present = "samples")]
+        kind: Option<String>,
+        #[arg(required_unless_present = "samples")]
+        file: Option<PathBuf>,
+        /// The version's name, e.g. "ICD-10 国家临床版 2.0".
+        #[arg(long)]
+        label: Option<String>,
+        /// Import the small sample tables shipped for the demo instead (marked as samples).
+        #[arg(long, conflicts_with_all = ["kind", "file"])]
+        samples: bool,
+    },
+    /// List the imported versions (newest first).
+    List,
+}
+
+#[derive(Subcommand)]
 enum VisitpageCommand {
     /// Run the quality rules VP-R01…VP-R32 on FILE (one page as a JSON object, an array of
     /// pages, or JSON lines) and print one JSON line per finding
@@ -244,6 +272,27 @@ enum VisitpageCommand {
         /// nationality.csv, ethnicity.csv. A missing file means that table is not checked.
         #[arg(long)]
         dict: Option<PathBuf>,
+    },
+    /// Assemble the pages of a month's visits from HIS (drafts; submitted pages are kept).
+    Assemble {
+        /// YYYY-MM
+        period: String,
+    },
+    /// Write the upload workbook (xlsx) of a month; refused while any page has errors.
+    Export {
+        /// YYYY-MM
+        period: String,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+    /// Benchmark: assemble, check and export a month of visits and print one page, against a
+    /// raw-SQL read of the same rows in the same run (BENCHMARKS.md).
+    Bench {
+        #[arg(long, default_value_t = 100_000)]
+        pages: usize,
+        /// An empty PostgreSQL database to run on (default: a fresh SQLite file).
+        #[arg(long)]
+        postgres: Option<String>,
     },
 }
 
@@ -666,14 +715,125 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
         Command::NhsaSim { bind } => {
             yiqiao_tracecode::sim::run(&bind).await?;
         }
+        Command::Dict { command } => {
+            let db = yiqiao_web::server::open_db(&config).await?;
+            let actor = Actor::system("command-line");
+            match command {
+                DictCommand::Import { samples: true, .. } => {
+                    let n =
+                        yiqiao_visitpage::store::dicts::import_samples(&db, clock.now(), &actor)
+                            .await?;
+                    println!("已导入示例编码表（演示用，非官方）：共 {n} 条");
+                }
+                DictCommand::Import {
+                    kind, file, label, ..
+                } => {
+                    let (Some(kind), Some(file)) = (kind, file) else {
+                        anyhow::bail!("需要 --kind 和文件");
+                    };
+                    let msg = yiqiao_visitpage::cli::dict_import(
+                        &db,
+                        clock.now(),
+                        &actor,
+                        &kind,
+                        &file,
+                        label.as_deref(),
+                    )
+                    .await?;
+                    println!("{msg}");
+                }
+                DictCommand::List => {
+                    let current: Vec<i64> = yiqiao_visitpage::store::dicts::current_versions(&*db)
+                        .await?
+                        .iter()
+                        .map(|v| v.id)
+                        .collect();
+                    for v in yiqiao_visitpage::store::dicts::versions(&*db).await? {
+                        println!(
+                            "{}\t{}\t{}\t{} 条\t{}{}{}",
+                            v.id,
+                            v.kind,
+                            v.label,
+                            v.entries,
+                            yiqiao_core::time::format_local(v.imported_at),
+                            if v.sample == 1 { "\t示例" } else { "" },
+                            if current.contains(&v.id) {
+                                "\t在用"
+                            } else {
+                                ""
+                            }
+                        );
+                    }
+                }
+            }
+        }
+        Command::Visitpage {
+            command: VisitpageCommand::Assemble { period },
+        } => {
+            let db = yiqiao_web::server::open_db(&config).await?;
+            let period = yiqiao_visitpage::domain::period::Period::parse(&period)?;
+            let demo = yiqiao_web::dashboard::is_demo(&db).await?;
+            let (_, dicts) = yiqiao_visitpage::store::dicts::load_current(&*db).await?;
+            let r = yiqiao_visitpage::store::assemble_period(
+                &db,
+                clock.now(),
+                &yiqiao_web::app::visitpage_org(&config.hospital, demo),
+                &dicts,
+                period,
+            )
+            .await?;
+            println!("{period}：{r}");
+        }
+        Command::Visitpage {
+            command: VisitpageCommand::Export { period, output },
+        } => {
+            let db = yiqiao_web::server::open_db(&config).await?;
+            let period = yiqiao_visitpage::domain::period::Period::parse(&period)?;
+            let bytes = yiqiao_visitpage::store::export_period(&*db, period).await?;
+            std::fs::write(&output, &bytes)?;
+            println!(
+                "已导出 {period} 上报表：{}（{} 字节）",
+                output.display(),
+                bytes.len()
+            );
+        }
+        Command::Visitpage {
+            command: VisitpageCommand::Bench { pages, postgres },
+        } => {
+            let args = yiqiao_visitpage::bench::BenchArgs {
+                pages,
+                postgres,
+                ..Default::default()
+            };
+            let report = yiqiao_visitpage::bench::run(&args, &mut |l| eprintln!("{l}")).await?;
+            print!("{report}");
+        }
         Command::Visitpage {
             command: VisitpageCommand::Check { file, dict },
         } => {
-            match yiqiao_visitpage::cli::run_check(
-                &file,
-                dict.as_deref(),
-                &mut std::io::stdout().lock(),
-            ) {
+            // The code tables come from --dict, or else from the database.
+            let outcome = match dict {
+                Some(dir) => yiqiao_visitpage::cli::run_check(
+                    &file,
+                    Some(&dir),
+                    &mut std::io::stdout().lock(),
+                ),
+                None => {
+                    let dicts = match yiqiao_web::server::open_db(&config).await {
+                        Ok(db) => yiqiao_visitpage::store::dicts::load_current(&*db).await?.1,
+                        Err(e) => {
+                            eprintln!("提示：无法打开数据库（{e}），只检查本规范固定的代码");
+                            yiqiao_visitpage::Dicts::none()
+                        }
+                    };
+                    yiqiao_visitpage::cli::run_check_with(
+                        &file,
+                        &dicts,
+                        &mut std::io::stdout().lock(),
+                    )
+                }
+            };
+            match outcome {
                 Ok(summary) => {
                     eprintln!(
                         "共检查 {} 页：错误 {} 个，警告 {} 个",

@@ -199,6 +199,16 @@ pub fn run_check(
         Some(d) => load_dicts(d)?,
         None => Dicts::none(),
     };
+    run_check_with(file, &dicts, out)
+}
+
+/// Runs `yiqiao visitpage check` with the code tables at hand (from the database).
+pub fn run_check_with(
+    file: &Path,
+    dicts: &Dicts,
+    out: &mut dyn Write,
+) -> Result<CheckSummary, CheckError> {
+    let dicts = dicts.clone();
     let pages = read_pages(file)?;
     let mut summary = CheckSummary {
         pages: pages.len(),
@@ -220,4 +230,51 @@ pub fn run_check(
         })?;
     }
     Ok(summary)
+}
+
+/// `yiqiao dict import --kind KIND FILE [--label L]`: stores a new version of a code table from
+/// the hospital's file (xlsx, or CSV/TSV text); returns what was done, in Chinese.
+pub async fn dict_import(
+    db: &yiqiao_store::Db,
+    at: chrono::DateTime<chrono::Utc>,
+    actor: &yiqiao_store::audit::Actor,
+    kind: &str,
+    file: &Path,
+    label: Option<&str>,
+) -> Result<String, crate::VisitPageError> {
+    use crate::domain::dict_file::{FileFormat, parse_dict_file};
+    let kind = DictKind::from_key(kind).ok_or_else(|| {
+        crate::VisitPageError::Dict(format!(
+            "未知的编码表「{kind}」，应为 {}",
+            DictKind::ALL.map(DictKind::key).join("、")
+        ))
+    })?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        crate::VisitPageError::Dict(format!("无法读取文件 {}：{e}", file.display()))
+    })?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let dict = parse_dict_file(&bytes, FileFormat::of_name(&name))
+        .map_err(|e| crate::VisitPageError::Dict(format!("{}：{e}", file.display())))?;
+    let label = label.map_or_else(|| format!("{} {name}", kind.label()), str::to_string);
+    let id = crate::store::dicts::import(
+        db,
+        at,
+        actor,
+        crate::store::dicts::NewVersion {
+            kind,
+            label: label.clone(),
+            sample: false,
+            source: name,
+            dict: &dict,
+        },
+    )
+    .await?;
+    Ok(format!(
+        "已导入{}：版本 {id}「{label}」，{} 条",
+        kind.label(),
+        dict.len()
+    ))
 }

@@ -15,6 +15,31 @@ pub enum VisitPageError {
     NoPatient { visit: String, patient: String },
     #[error("就诊 {0} 的诊疗信息页已提交，不再自动重新生成；修改需说明理由")]
     Submitted(String),
+    #[error("没有就诊 {0} 的诊疗信息页")]
+    NoPage(String),
+    #[error("就诊 {visit} 的诊疗信息页还有 {errors} 处错误，改正后才能提交")]
+    HasErrors { visit: String, errors: i32 },
+    #[error("就诊 {0} 的诊疗信息页已提交，修改必须填写理由")]
+    NeedsReason(String),
+    #[error("提交后的修正不能留下错误：{}", .0.join("；"))]
+    AmendmentHasErrors(Vec<String>),
+    #[error("就诊 {0} 的诊疗信息页已被他人修改，请刷新后重新修改")]
+    Stale(String),
+    #[error("统计期 {period} 还有 {count} 页有错误，不能导出：{}{}", .pages.join("、"), if *.count > .pages.len() { "等" } else { "" })]
+    PeriodHasErrors {
+        period: String,
+        count: usize,
+        /// The first of them, named.
+        pages: Vec<String>,
+    },
+    #[error("统计期 {0} 没有诊疗信息页")]
+    EmptyPeriod(String),
+    #[error("字典有误：{0}")]
+    Dict(String),
+    #[error("导出失败：{0}")]
+    Export(String),
+    #[error(transparent)]
+    Period(#[from] crate::domain::period::BadPeriod),
     #[error("未知的费用项目「{0}」")]
     UnknownFeeItem(String),
     #[error(transparent)]
@@ -28,12 +53,24 @@ pub enum VisitPageError {
 impl Refusal for VisitPageError {
     fn kind(&self) -> ErrorKind {
         match self {
-            VisitPageError::NoVisit(_) | VisitPageError::NoPatient { .. } => ErrorKind::NotFound,
-            VisitPageError::VisitCancelled(_) | VisitPageError::Submitted(_) => ErrorKind::Conflict,
-            VisitPageError::UnknownFeeItem(_) | VisitPageError::Mapping(_) => {
-                ErrorKind::Unprocessable
+            VisitPageError::NoVisit(_)
+            | VisitPageError::NoPatient { .. }
+            | VisitPageError::NoPage(_)
+            | VisitPageError::EmptyPeriod(_) => ErrorKind::NotFound,
+            VisitPageError::VisitCancelled(_)
+            | VisitPageError::Submitted(_)
+            | VisitPageError::Stale(_)
+            | VisitPageError::HasErrors { .. }
+            | VisitPageError::PeriodHasErrors { .. } => ErrorKind::Conflict,
+            VisitPageError::UnknownFeeItem(_)
+            | VisitPageError::Mapping(_)
+            | VisitPageError::NeedsReason(_)
+            | VisitPageError::Dict(_)
+            | VisitPageError::AmendmentHasErrors(_) => ErrorKind::Unprocessable,
+            VisitPageError::Period(_) => ErrorKind::BadRequest,
+            VisitPageError::Stored(_) | VisitPageError::Db(_) | VisitPageError::Export(_) => {
+                ErrorKind::Internal
             }
-            VisitPageError::Stored(_) | VisitPageError::Db(_) => ErrorKind::Internal,
         }
     }
     fn code(&self) -> &'static str {
@@ -42,6 +79,16 @@ impl Refusal for VisitPageError {
             VisitPageError::NoPatient { .. } => "NO_PATIENT",
             VisitPageError::VisitCancelled(_) => "VISIT_CANCELLED",
             VisitPageError::Submitted(_) => "PAGE_SUBMITTED",
+            VisitPageError::NoPage(_) => "NO_PAGE",
+            VisitPageError::HasErrors { .. } => "PAGE_HAS_ERRORS",
+            VisitPageError::NeedsReason(_) => "AMENDMENT_NEEDS_REASON",
+            VisitPageError::AmendmentHasErrors(_) => "AMENDMENT_HAS_ERRORS",
+            VisitPageError::Stale(_) => "PAGE_CHANGED",
+            VisitPageError::PeriodHasErrors { .. } => "PERIOD_HAS_ERRORS",
+            VisitPageError::EmptyPeriod(_) => "EMPTY_PERIOD",
+            VisitPageError::Export(_) => "EXPORT",
+            VisitPageError::Dict(_) => "BAD_DICT",
+            VisitPageError::Period(_) => "BAD_PERIOD",
             VisitPageError::UnknownFeeItem(_) => "UNKNOWN_FEE_ITEM",
             VisitPageError::Mapping(_) => "BAD_FEE_MAPPING",
             VisitPageError::Stored(_) => "STORED_PAGE",
@@ -49,6 +96,12 @@ impl Refusal for VisitPageError {
         }
     }
     fn fields(&self) -> Vec<FieldError> {
-        Vec::new()
+        match self {
+            VisitPageError::NeedsReason(_) => {
+                vec![FieldError::new("reason", "已提交的页面修改必须填写理由")]
+            }
+            VisitPageError::Period(e) => e.fields(),
+            _ => Vec::new(),
+        }
     }
 }

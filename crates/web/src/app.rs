@@ -122,6 +122,7 @@ pub fn navigation() -> Vec<NavItem> {
     .into_iter()
     .chain(yiqiao_booking::pages::navigation())
     .chain(yiqiao_drg::pages::navigation())
+    .chain(yiqiao_visitpage::pages::navigation())
     .collect()
 }
 
@@ -203,6 +204,11 @@ impl App {
             clock.clone(),
             state.config.drg.version.clone(),
         ));
+        let visitpage = yiqiao_visitpage::routes(yiqiao_visitpage::VisitPageState::new(
+            db.clone(),
+            clock.clone(),
+            visitpage_org(&state.config.hospital, demo),
+        ));
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
             db: db.clone(),
             clock,
@@ -214,6 +220,7 @@ impl App {
             .merge(yiqiao_booking::routes(booking.clone()))
             .merge(yiqiao_booking::pages::routes(booking))
             .merge(drg)
+            .merge(visitpage)
             .into_parts();
         let router = router
             .layer(middleware::from_fn(crate::errors::finish_errors))
@@ -232,6 +239,20 @@ impl App {
             routes,
             state,
         })
+    }
+}
+
+/// The hospital as the information page names it; the demo hospital, whose configuration
+/// usually leaves the credit code empty, uses the demo's code.
+pub fn visitpage_org(h: &crate::config::HospitalConfig, demo: bool) -> yiqiao_visitpage::Org {
+    let credit_code = if h.credit_code.is_empty() && demo {
+        yiqiao_visitpage::DEMO_CREDIT_CODE.to_string()
+    } else {
+        h.credit_code.clone()
+    };
+    yiqiao_visitpage::Org {
+        name: h.name.clone(),
+        credit_code,
     }
 }
 

@@ -41,6 +41,8 @@ pub struct DemoSummary {
     pub booking: String,
     /// DRG: the grouping version imported and the first data check of the discharged cases.
     pub drg: String,
+    /// 诊疗信息页: sample code tables, pages assembled, submitted and flawed on purpose.
+    pub visitpage: String,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -57,6 +59,9 @@ impl std::fmt::Display for DemoSummary {
             }
             if !self.drg.is_empty() {
                 writeln!(f, "  DRG：{}", self.drg)?;
+            }
+            if !self.visitpage.is_empty() {
+                writeln!(f, "  诊疗信息页：{}", self.visitpage)?;
             }
         }
         writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
@@ -81,6 +86,8 @@ pub enum DemoError {
     Booking(String),
     #[error("载入演示 DRG 数据失败：{0}")]
     Drg(String),
+    #[error("载入演示诊疗信息页失败：{0}")]
+    Visitpage(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
@@ -94,6 +101,7 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
             tracecode: String::new(),
             booking: String::new(),
             drg: String::new(),
+            visitpage: String::new(),
         });
     }
     let users = crate::auth::store::count(&**db).await?;
@@ -151,6 +159,11 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
     let drg = yiqiao_drg::demo::load(db, &drg_data, now)
         .await
         .map_err(|e| DemoError::Drg(e.to_string()))?;
+    let visitpage =
+        yiqiao_visitpage::demo::load(db, &crate::app::visitpage_org(&config.hospital, true), now)
+            .await
+            .map_err(|e| DemoError::Visitpage(e.to_string()))?
+            .to_string();
     let txn = db.begin_write().await?;
     audit::record(
         &txn,
@@ -167,6 +180,7 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
         tracecode,
         booking,
         drg,
+        visitpage,
     })
 }
 

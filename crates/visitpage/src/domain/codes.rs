@@ -170,6 +170,15 @@ impl DictKind {
         }
     }
 
+    /// The name used on the command line and in the database (`icd10`, `tcm_disease`, …).
+    pub fn key(self) -> &'static str {
+        self.file_name().trim_end_matches(".csv")
+    }
+
+    pub fn from_key(key: &str) -> Option<DictKind> {
+        DictKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
     /// What it codes, in Chinese.
     pub fn label(self) -> &'static str {
         match self {
@@ -222,6 +231,11 @@ impl Dict {
 
     pub fn len(&self) -> usize {
         self.entries.len()
+    }
+
+    /// The entries, ordered by code.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(c, n)| (c.as_str(), n.as_str()))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -327,3 +327,15 @@ fn his_codes_become_the_page_s_codes() {
         ["1", "2", "2", "3", "4", "9"].map(String::from)
     );
 }
+
+/// Inserting a HIS row in a test.
+pub trait InsertInto {
+    async fn into_active_model_insert(self, t: &yiqiao_store::testing::TestDb);
+}
+
+impl InsertInto for charge::Model {
+    async fn into_active_model_insert(self, t: &yiqiao_store::testing::TestDb) {
+        use sea_orm::{ActiveModelTrait, IntoActiveModel};
+        self.into_active_model().insert(t.db.conn()).await.unwrap();
+    }
+}

@@ -4,7 +4,12 @@
 
 mod assemble;
 mod cli;
+mod dicts;
+mod flow;
+mod http;
+mod indicators;
 mod page;
+mod print;
 mod props;
 mod rules;
 mod store;

@@ -114,3 +114,32 @@ proptest! {
         let _ = check(&p, &dicts());
     }
 }
+
+proptest! {
+    /// 元 typed back from what the form shows is the same 分, for every amount.
+    #[test]
+    fn yuan_round_trips_to_the_fen(fen in -1_000_000_000_000i64..1_000_000_000_000i64) {
+        let shown = yiqiao_visitpage::domain::form::yuan(fen);
+        prop_assert_eq!(yiqiao_visitpage::domain::form::parse_yuan(&shown), Some(fen));
+    }
+
+    /// Anything that is not 元 with at most two decimals is refused, never misread.
+    #[test]
+    fn malformed_yuan_is_refused(s in "[0-9]{0,4}[.,][0-9]{3,5}|[a-z]{1,4}[0-9]{0,3}|[0-9]{1,3}\\.[0-9]{1,2}[a-z]") {
+        prop_assert_eq!(yiqiao_visitpage::domain::form::parse_yuan(&s), None);
+    }
+
+    /// The edit form gives back the page it was filled from, whatever the fees.
+    #[test]
+    fn the_form_round_trips_a_page(total in 0i64..10_000_000, other in 0i64..10_000_000) {
+        let mut p = page(&super::emergency_visit());
+        p.fees.total = Some(total);
+        p.fees.set(yiqiao_visitpage::FeeItem::Other, other);
+        let pairs: Vec<(String, String)> = yiqiao_visitpage::domain::form::sections(&p)
+            .into_iter()
+            .flat_map(|s| s.fields.into_iter().map(|f| (f.path, f.value)))
+            .collect();
+        let back = yiqiao_visitpage::domain::form::page_from_form(&pairs).unwrap();
+        prop_assert_eq!(back, p);
+    }
+}

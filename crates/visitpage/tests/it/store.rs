@@ -14,14 +14,14 @@ use yiqiao_visitpage::{FeeItem, VisitPageError, check};
 use super::assemble::{at, charge, department, doctor, drug, dx, org, patient, visit};
 use super::dicts;
 
-async fn db() -> TestDb {
+pub async fn db() -> TestDb {
     let mut m = yiqiao_store::migrations();
     m.extend(yiqiao_his::migrations());
     m.extend(yiqiao_visitpage::migrations());
     TestDb::new(&m).await.unwrap()
 }
 
-async fn his_visit(t: &TestDb) {
+pub async fn his_visit(t: &TestDb) {
     let c = t.db.conn();
     department().into_active_model().insert(c).await.unwrap();
     doctor().into_active_model().insert(c).await.unwrap();
@@ -48,7 +48,7 @@ async fn his_visit(t: &TestDb) {
     }
 }
 
-async fn map_demo_categories(t: &TestDb) {
+pub async fn map_demo_categories(t: &TestDb) {
     let admin = Actor::person("病案室");
     for (cat, item) in [
         ("09", FeeItem::GeneralService),
@@ -141,6 +141,27 @@ async fn a_his_visit_is_assembled_stored_reassembled_and_locked_on_submission() 
     assert_eq!(s.error_count, 1);
     assert_eq!(get_page(t.db.conn(), "V1").await.unwrap().unwrap(), s);
 
+    // A page with errors cannot be submitted.
+    let refused = submit_page(&t.db, at(13, 30, 0), &Actor::person("病案室"), "V1").await;
+    assert!(
+        matches!(refused, Err(VisitPageError::HasErrors { errors: 1, .. })),
+        "{refused:?}"
+    );
+    // The records office maps the category; the page reassembles clean and is submitted.
+    save_fee_mapping(
+        &t.db,
+        at(13, 40, 0),
+        &Actor::person("病案室"),
+        &MappingKey::Category("77".into()),
+        FeeTarget::item(FeeItem::Other).unwrap(),
+    )
+    .await
+    .unwrap();
+    let s = assemble_visit(&t.db, at(13, 0, 0), &org(), &dicts(), "V1")
+        .await
+        .unwrap();
+    assert_eq!((s.error_count, s.unmapped.len()), (0, 0));
+    assert_eq!(s.page.fees.get(FeeItem::Other), 100);
     submit_page(&t.db, at(14, 0, 0), &Actor::person("病案室"), "V1")
         .await
         .unwrap();
@@ -181,5 +202,5 @@ async fn unknown_and_cancelled_visits_have_no_page() {
     assert!(matches!(e, Err(VisitPageError::VisitCancelled(_))), "{e:?}");
     assert!(get_page(t.db.conn(), "V1").await.unwrap().is_none());
     let e = submit_page(&t.db, at(12, 0, 0), &Actor::person("x"), "V1").await;
-    assert!(matches!(e, Err(VisitPageError::NoVisit(_))), "{e:?}");
+    assert!(matches!(e, Err(VisitPageError::NoPage(_))), "{e:?}");
 }
