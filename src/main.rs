@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         command: DrgCommand,
     },
+    /// 机房运维: SNMP monitoring probe and the poller benchmark.
+    Inspection {
+        #[command(subcommand)]
+        command: InspectionCommand,
+    },
     /// Drug trace codes (药品追溯码).
     Tracecode {
         #[command(subcommand)]
@@ -209,6 +214,53 @@ enum HisClientCommand {
 enum AuditCommand {
     /// Check the hash chain; exits 1 if a row was changed or deleted.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum InspectionCommand {
+    /// Poll one agent once, as the poller would, and print one JSON object.
+    Probe {
+        /// The agent, IP:PORT.
+        #[arg(long)]
+        target: String,
+        /// SNMP v2c community (default public).
+        #[arg(long)]
+        community: Option<String>,
+        /// SNMPv3 user (makes the probe use v3).
+        #[arg(long)]
+        v3_user: Option<String>,
+        /// md5, sha1, sha224, sha256, sha384, sha512.
+        #[arg(long)]
+        auth_proto: Option<String>,
+        #[arg(long)]
+        auth_pass: Option<String>,
+        /// des, aes128, aes192, aes256.
+        #[arg(long)]
+        priv_proto: Option<String>,
+        #[arg(long)]
+        priv_pass: Option<String>,
+        /// SNMPv3 context name.
+        #[arg(long)]
+        context: Option<String>,
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+    },
+    /// Benchmark the poller against an in-memory agent, beside net-snmp's snmpbulkget.
+    Bench {
+        #[arg(long, default_value_t = 2000)]
+        devices: usize,
+        #[arg(long, default_value_t = 60)]
+        interval_secs: u64,
+        #[arg(long, default_value_t = 60)]
+        duration_secs: u64,
+        #[arg(long, default_value_t = 2000)]
+        timeout_ms: u64,
+        /// Polls net-snmp makes for the comparison (0: skip).
+        #[arg(long, default_value_t = 200)]
+        netsnmp_polls: usize,
+        #[arg(long, default_value_t = 4)]
+        agent_sockets: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -849,6 +901,57 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 }
             }
         }
+        Command::Inspection { command } => match command {
+            InspectionCommand::Probe {
+                target,
+                community,
+                v3_user,
+                auth_proto,
+                auth_pass,
+                priv_proto,
+                priv_pass,
+                context,
+                timeout_ms,
+            } => {
+                let out = yiqiao_inspection::monitor::cli::probe(
+                    &yiqiao_inspection::monitor::cli::ProbeArgs {
+                        target,
+                        community,
+                        v3_user,
+                        auth_proto,
+                        auth_pass,
+                        priv_proto,
+                        priv_pass,
+                        context,
+                        timeout_ms,
+                    },
+                )
+                .await?;
+                println!("{out}");
+            }
+            InspectionCommand::Bench {
+                devices,
+                interval_secs,
+                duration_secs,
+                timeout_ms,
+                netsnmp_polls,
+                agent_sockets,
+            } => {
+                let report = yiqiao_inspection::monitor::bench::run(
+                    yiqiao_inspection::monitor::bench::BenchArgs {
+                        devices,
+                        interval_secs,
+                        duration_secs,
+                        timeout_ms,
+                        netsnmp_polls,
+                        agent_sockets,
+                    },
+                    &mut |l| eprintln!("{l}"),
+                )
+                .await?;
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            }
+        },
         Command::Tracecode {
             command:
                 TracecodeCommand::Bench {

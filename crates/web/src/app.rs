@@ -26,6 +26,7 @@ pub fn all_migrations() -> Vec<yiqiao_store::Migration> {
     m.extend(yiqiao_tracecode::migrations());
     m.extend(yiqiao_drg::migrations());
     m.extend(yiqiao_visitpage::migrations());
+    m.extend(yiqiao_inspection::migrations());
     m.extend(crate::migrations::all());
     m
 }
@@ -122,6 +123,8 @@ pub fn navigation() -> Vec<NavItem> {
     .into_iter()
     .chain(yiqiao_booking::pages::navigation())
     .chain(yiqiao_drg::pages::navigation())
+    .chain(yiqiao_inspection::ops::navigation())
+    .chain(yiqiao_inspection::monitor_pages::navigation())
     .chain(yiqiao_visitpage::pages::navigation())
     .collect()
 }
@@ -140,6 +143,9 @@ pub fn outbox_registry(config: &Config, db: &Db, clock: &Arc<dyn Clock>) -> Regi
     for h in yiqiao_tracecode::NhsaHandler::all(&config.tracecode, clock) {
         r.register(h);
     }
+    r.register(yiqiao_inspection::ops_notice::expiry_handler(
+        &config.inspection,
+    ));
     r
 }
 
@@ -209,6 +215,17 @@ impl App {
             clock.clone(),
             visitpage_org(&state.config.hospital, demo),
         ));
+        let inspection_ops = yiqiao_inspection::ops::routes(yiqiao_inspection::ops::OpsState {
+            db: db.clone(),
+            clock: clock.clone(),
+        });
+        let inspection_monitor = yiqiao_inspection::monitor_pages::routes(
+            yiqiao_inspection::monitor_pages::MonitorState {
+                db: db.clone(),
+                clock: clock.clone(),
+                config: state.config.inspection.monitor.clone(),
+            },
+        );
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {
             db: db.clone(),
             clock,
@@ -221,6 +238,8 @@ impl App {
             .merge(yiqiao_booking::pages::routes(booking))
             .merge(drg)
             .merge(visitpage)
+            .merge(inspection_ops)
+            .merge(inspection_monitor)
             .into_parts();
         let router = router
             .layer(middleware::from_fn(crate::errors::finish_errors))

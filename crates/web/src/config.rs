@@ -26,6 +26,8 @@ pub struct Config {
     pub booking: yiqiao_booking::BookingConfig,
     /// 药品追溯码: the NHSA 进销存 endpoint, institution and region codes.
     pub tracecode: yiqiao_tracecode::TracecodeConfig,
+    /// 机房运维: where its notices go.
+    pub inspection: yiqiao_inspection::InspectionConfig,
     /// DRG 预分组: the grouping version in use.
     pub drg: yiqiao_drg::DrgConfig,
 }
@@ -127,6 +129,7 @@ impl Default for Config {
             log: LogConfig::default(),
             booking: yiqiao_booking::BookingConfig::default(),
             tracecode: yiqiao_tracecode::TracecodeConfig::default(),
+            inspection: yiqiao_inspection::InspectionConfig::default(),
             drg: yiqiao_drg::DrgConfig::default(),
         }
     }

@@ -43,6 +43,8 @@ pub struct DemoSummary {
     pub drg: String,
     /// 诊疗信息页: sample code tables, pages assembled, submitted and flawed on purpose.
     pub visitpage: String,
+    /// 机房运维: devices, contracts near their end, inspections, faults.
+    pub inspection: String,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -62,6 +64,9 @@ impl std::fmt::Display for DemoSummary {
             }
             if !self.visitpage.is_empty() {
                 writeln!(f, "  诊疗信息页：{}", self.visitpage)?;
+            }
+            if !self.inspection.is_empty() {
+                writeln!(f, "  机房运维：{}", self.inspection)?;
             }
         }
         writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
@@ -88,6 +93,8 @@ pub enum DemoError {
     Drg(String),
     #[error("载入演示诊疗信息页失败：{0}")]
     Visitpage(String),
+    #[error("载入演示机房运维数据失败：{0}")]
+    Inspection(String),
     #[error(transparent)]
     Db(#[from] sea_orm::DbErr),
 }
@@ -102,6 +109,7 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
             booking: String::new(),
             drg: String::new(),
             visitpage: String::new(),
+            inspection: String::new(),
         });
     }
     let users = crate::auth::store::count(&**db).await?;
@@ -164,6 +172,9 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
             .await
             .map_err(|e| DemoError::Visitpage(e.to_string()))?
             .to_string();
+    let inspection = yiqiao_inspection::ops_demo::load(db, now)
+        .await
+        .map_err(|e| DemoError::Inspection(e.to_string()))?;
     let txn = db.begin_write().await?;
     audit::record(
         &txn,
@@ -181,6 +192,7 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
         booking,
         drg,
         visitpage,
+        inspection,
     })
 }
 

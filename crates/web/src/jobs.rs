@@ -17,6 +17,7 @@ pub struct Round {
     pub no_shows: usize,
     pub suspended: usize,
     pub schedules_created: usize,
+    pub expiry_notices: usize,
 }
 
 /// One round of every job, at `now`.
@@ -29,10 +30,13 @@ pub async fn tick(
     // Generate one day past the release horizon so tomorrow's release finds its schedules.
     let created =
         yiqiao_booking::cli::generate(db, rules, rules.release.days_ahead + 1, now).await?;
+    // 机房运维: expiry notices at 90/30/7 days (each threshold once).
+    let expiry_notices = yiqiao_inspection::ops::tick(db, now).await?;
     Ok(Round {
         no_shows: eod.no_shows,
         suspended: eod.suspended,
         schedules_created: created,
+        expiry_notices,
     })
 }
 

@@ -29,6 +29,8 @@ pub struct Running {
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     worker: Option<tokio::task::JoinHandle<()>>,
     jobs: Option<tokio::task::JoinHandle<()>>,
+    /// 机房运维: the SNMP/ICMP poller.
+    monitor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -36,14 +38,14 @@ impl Running {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.server.await;
-        join_all([self.worker, self.jobs]).await;
+        join_all([self.worker, self.jobs, self.monitor]).await;
     }
 
     /// Wait until the server ends by itself (after a signal).
     pub async fn wait(self) {
         let _ = self.server.await;
         let _ = self.stop.send(true);
-        join_all([self.worker, self.jobs]).await;
+        join_all([self.worker, self.jobs, self.monitor]).await;
     }
 }
 
@@ -65,8 +67,15 @@ pub async fn start(
     let outbox_cfg = config.outbox.clone();
     let jobs_cfg = config.jobs.clone();
     let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
+    let monitor_cfg = config.inspection.monitor.clone();
     let app = App::new(db.clone(), config, clock.clone()).await?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let monitor = yiqiao_inspection::monitor::poller::spawn(
+        db.clone(),
+        clock.clone(),
+        monitor_cfg,
+        stop_rx.clone(),
+    );
     let jobs = jobs_cfg.enabled.then(|| {
         tokio::spawn(crate::jobs::run(
             db.clone(),
@@ -123,6 +132,7 @@ pub async fn start(
         server,
         worker,
         jobs,
+        monitor,
     })
 }
 

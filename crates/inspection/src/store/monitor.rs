@@ -1,0 +1,909 @@
+//! Monitoring storage (监控数据): devices, interfaces, samples with their rollups, alert and
+//! outage events, maintenance windows, and availability computed from the stored events.
+
+use crate::domain::alert::Transition;
+use crate::domain::availability::{Availability, MaintenanceWindow, Outage, Period, availability};
+use crate::monitor::evaluate::{DeviceState, Evaluated, OutageChange, metric_name};
+use crate::monitor::poll::PollResult;
+use crate::monitor::snmp::{AuthProto, Credentials, PrivProto};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use yiqiao_core::{ErrorKind, Refusal};
+use yiqiao_store::Db;
+
+pub mod entities {
+    macro_rules! no_relations {
+        () => {
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+            impl ActiveModelBehavior for ActiveModel {}
+        };
+    }
+
+    /// 监控设备
+    pub mod device {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_device")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub asset_id: i64,
+            pub host: String,
+            pub port: i32,
+            pub snmp_version: String,
+            pub community: Option<String>,
+            pub v3_user: Option<String>,
+            pub v3_auth_proto: Option<String>,
+            pub v3_auth_pass: Option<String>,
+            pub v3_priv_proto: Option<String>,
+            pub v3_priv_pass: Option<String>,
+            pub v3_context: Option<String>,
+            pub interval_secs: i32,
+            pub timeout_ms: i32,
+            pub enabled: bool,
+            pub state: String,
+            pub failed_polls: i32,
+            pub last_poll_at: Option<DateTimeUtc>,
+            pub last_ok_at: Option<DateTimeUtc>,
+            pub sys_name: Option<String>,
+            pub sys_descr: Option<String>,
+            pub sys_object_id: Option<String>,
+            pub profile: Option<String>,
+            pub uptime_seconds: Option<i64>,
+            pub cpu_e2: Option<i32>,
+            pub memory_e2: Option<i32>,
+            pub reboots: i64,
+            pub last_error: Option<String>,
+            pub created_at: DateTimeUtc,
+            pub updated_at: DateTimeUtc,
+        }
+        no_relations!();
+    }
+
+    /// 接口
+    pub mod interface {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_interface")]
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub device_id: i64,
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub if_index: i32,
+            pub name: String,
+            pub oper_status: i32,
+            pub speed_mbps: Option<i64>,
+            pub in_bps: Option<i64>,
+            pub out_bps: Option<i64>,
+            pub broadcast_pps: Option<i64>,
+            pub in_errors: Option<i64>,
+            pub updated_at: DateTimeUtc,
+        }
+        no_relations!();
+    }
+
+    /// 采样
+    pub mod sample {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_sample")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub device_id: i64,
+            pub metric: String,
+            pub entity: String,
+            pub resolution: String,
+            pub at: DateTimeUtc,
+            pub avg: i64,
+            pub max: i64,
+            pub n: i32,
+        }
+        no_relations!();
+    }
+
+    /// 告警事件
+    pub mod alert {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_alert")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub device_id: i64,
+            pub metric: String,
+            pub entity: String,
+            pub limit_value: i64,
+            pub value: i64,
+            pub peak: i64,
+            pub since: DateTimeUtc,
+            pub opened_at: DateTimeUtc,
+            pub closed_at: Option<DateTimeUtc>,
+            pub open_key: Option<String>,
+        }
+        no_relations!();
+    }
+
+    /// 中断事件
+    pub mod outage {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_outage")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub device_id: i64,
+            pub started_at: DateTimeUtc,
+            pub ended_at: Option<DateTimeUtc>,
+            pub cause: String,
+            pub open_device_id: Option<i64>,
+        }
+        no_relations!();
+    }
+
+    /// 计划维护
+    pub mod maintenance {
+        use sea_orm::entity::prelude::*;
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+        #[sea_orm(table_name = "inspection_monitor_maintenance")]
+        pub struct Model {
+            #[sea_orm(primary_key)]
+            pub id: i64,
+            pub device_id: i64,
+            pub starts_at: DateTimeUtc,
+            pub ends_at: DateTimeUtc,
+            pub reason: String,
+            pub entered_by: String,
+            pub entered_at: DateTimeUtc,
+        }
+        no_relations!();
+    }
+}
+
+use entities::{alert, device, interface, maintenance, outage, sample};
+
+/// Why a monitoring request was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum MonitorError {
+    #[error("数据库错误：{0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("资产 {0} 不存在，无法加入监控")]
+    NoAsset(i64),
+    #[error("资产 {0} 已在监控中")]
+    AlreadyMonitored(i64),
+    #[error("监控设备 {0} 不存在")]
+    NoDevice(i64),
+    #[error("{0}")]
+    Bad(String),
+}
+
+impl Refusal for MonitorError {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            MonitorError::Db(_) => ErrorKind::Internal,
+            MonitorError::NoAsset(_) | MonitorError::NoDevice(_) => ErrorKind::NotFound,
+            MonitorError::AlreadyMonitored(_) => ErrorKind::Conflict,
+            MonitorError::Bad(_) => ErrorKind::BadRequest,
+        }
+    }
+    fn code(&self) -> &'static str {
+        match self {
+            MonitorError::Db(_) => "DB",
+            MonitorError::NoAsset(_) => "NO_ASSET",
+            MonitorError::AlreadyMonitored(_) => "ALREADY_MONITORED",
+            MonitorError::NoDevice(_) => "NO_DEVICE",
+            MonitorError::Bad(_) => "BAD_MONITOR_REQUEST",
+        }
+    }
+}
+
+/// A device to monitor, as entered.
+#[derive(Debug, Clone)]
+pub struct NewDevice {
+    pub asset_id: i64,
+    pub host: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    pub interval_secs: u32,
+    pub timeout_ms: u32,
+}
+
+/// What the poller needs of a device.
+#[derive(Debug, Clone)]
+pub struct PollTarget {
+    pub id: i64,
+    pub asset_id: i64,
+    pub host: String,
+    pub port: u16,
+    pub credentials: Credentials,
+    pub interval_secs: u32,
+    pub timeout_ms: u32,
+}
+
+/// Add a device to monitoring. The asset must exist; one device per asset.
+pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i64, MonitorError> {
+    if d.host.trim().parse::<std::net::IpAddr>().is_err() {
+        return Err(MonitorError::Bad(format!(
+            "管理地址“{}”不是 IP 地址",
+            d.host.trim()
+        )));
+    }
+    if !(10..=86_400).contains(&d.interval_secs) {
+        return Err(MonitorError::Bad("轮询间隔应在 10 秒到 1 天之间".into()));
+    }
+    if !(100..=60_000).contains(&d.timeout_ms) {
+        return Err(MonitorError::Bad("超时应在 100 到 60000 毫秒之间".into()));
+    }
+    let (version, community, user, ap, apass, pp, ppass, ctx) = match &d.credentials {
+        Credentials::V2c { community } => (
+            "v2c",
+            Some(community.clone()),
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ),
+        Credentials::V3 {
+            user,
+            auth,
+            auth_pass,
+            privacy,
+            context,
+        } => (
+            "v3",
+            None,
+            Some(user.clone()),
+            Some(auth.as_str().to_owned()),
+            Some(auth_pass.clone()),
+            privacy.as_ref().map(|(p, _)| p.as_str().to_owned()),
+            privacy.as_ref().map(|(_, s)| s.clone()),
+            Some(context.clone()),
+        ),
+    };
+    let row = device::ActiveModel {
+        asset_id: Set(d.asset_id),
+        host: Set(d.host.trim().to_owned()),
+        port: Set(i32::from(d.port)),
+        snmp_version: Set(version.into()),
+        community: Set(community),
+        v3_user: Set(user),
+        v3_auth_proto: Set(ap),
+        v3_auth_pass: Set(apass),
+        v3_priv_proto: Set(pp),
+        v3_priv_pass: Set(ppass),
+        v3_context: Set(ctx),
+        interval_secs: Set(i32::try_from(d.interval_secs).unwrap_or(60)),
+        timeout_ms: Set(i32::try_from(d.timeout_ms).unwrap_or(2_000)),
+        enabled: Set(true),
+        state: Set(DeviceState::Unknown.as_str().into()),
+        failed_polls: Set(0),
+        last_poll_at: Set(None),
+        last_ok_at: Set(None),
+        sys_name: Set(None),
+        sys_descr: Set(None),
+        sys_object_id: Set(None),
+        profile: Set(None),
+        uptime_seconds: Set(None),
+        cpu_e2: Set(None),
+        memory_e2: Set(None),
+        reboots: Set(0),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    let tx = db.begin_write().await?;
+    let res = row.insert(&tx).await;
+    match res {
+        Ok(m) => {
+            tx.commit().await?;
+            Ok(m.id)
+        }
+        Err(e) if yiqiao_store::db::is_foreign_key_violation(&e) => {
+            Err(MonitorError::NoAsset(d.asset_id))
+        }
+        Err(e) if yiqiao_store::db::is_unique_violation(&e) => {
+            Err(MonitorError::AlreadyMonitored(d.asset_id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn credentials(m: &device::Model) -> Credentials {
+    if m.snmp_version == "v3" {
+        Credentials::V3 {
+            user: m.v3_user.clone().unwrap_or_default(),
+            auth: m
+                .v3_auth_proto
+                .as_deref()
+                .and_then(AuthProto::parse)
+                .unwrap_or(AuthProto::Sha256),
+            auth_pass: m.v3_auth_pass.clone().unwrap_or_default(),
+            privacy: m
+                .v3_priv_proto
+                .as_deref()
+                .and_then(PrivProto::parse)
+                .map(|p| (p, m.v3_priv_pass.clone().unwrap_or_default())),
+            context: m.v3_context.clone().unwrap_or_default(),
+        }
+    } else {
+        Credentials::V2c {
+            community: m.community.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// Enabled devices of one shard (`id % shards == shard`), for the poller.
+pub async fn poll_targets(
+    db: &Db,
+    shard: u32,
+    shards: u32,
+) -> Result<Vec<PollTarget>, MonitorError> {
+    let rows = device::Entity::find()
+        .filter(device::Column::Enabled.eq(true))
+        .order_by_asc(device::Column::Id)
+        .all(db.conn())
+        .await?;
+    let shards = i64::from(shards.max(1));
+    Ok(rows
+        .into_iter()
+        .filter(|m| m.id.rem_euclid(shards) == i64::from(shard))
+        .map(|m| PollTarget {
+            id: m.id,
+            asset_id: m.asset_id,
+            host: m.host.clone(),
+            port: u16::try_from(m.port).unwrap_or(161),
+            credentials: credentials(&m),
+            interval_secs: u32::try_from(m.interval_secs).unwrap_or(60),
+            timeout_ms: u32::try_from(m.timeout_ms).unwrap_or(2_000),
+        })
+        .collect())
+}
+
+/// A device as the pages and the API show it (credentials left out).
+#[derive(Debug, Clone, Serialize)]
+pub struct DeviceView {
+    pub id: i64,
+    pub asset_id: i64,
+    pub host: String,
+    pub port: i32,
+    pub snmp_version: String,
+    pub interval_secs: i32,
+    pub enabled: bool,
+    pub state: String,
+    pub failed_polls: i32,
+    pub last_poll_at: Option<DateTime<Utc>>,
+    pub last_ok_at: Option<DateTime<Utc>>,
+    pub sys_name: Option<String>,
+    pub sys_descr: Option<String>,
+    pub sys_object_id: Option<String>,
+    pub profile: Option<String>,
+    pub uptime_seconds: Option<i64>,
+    pub cpu_e2: Option<i32>,
+    pub memory_e2: Option<i32>,
+    pub reboots: i64,
+    pub last_error: Option<String>,
+}
+
+impl From<device::Model> for DeviceView {
+    fn from(m: device::Model) -> Self {
+        DeviceView {
+            id: m.id,
+            asset_id: m.asset_id,
+            host: m.host,
+            port: m.port,
+            snmp_version: m.snmp_version,
+            interval_secs: m.interval_secs,
+            enabled: m.enabled,
+            state: m.state,
+            failed_polls: m.failed_polls,
+            last_poll_at: m.last_poll_at,
+            last_ok_at: m.last_ok_at,
+            sys_name: m.sys_name,
+            sys_descr: m.sys_descr,
+            sys_object_id: m.sys_object_id,
+            profile: m.profile,
+            uptime_seconds: m.uptime_seconds,
+            cpu_e2: m.cpu_e2,
+            memory_e2: m.memory_e2,
+            reboots: m.reboots,
+            last_error: m.last_error,
+        }
+    }
+}
+
+pub async fn devices(db: &Db) -> Result<Vec<DeviceView>, MonitorError> {
+    Ok(device::Entity::find()
+        .order_by_asc(device::Column::Id)
+        .all(db.conn())
+        .await?
+        .into_iter()
+        .map(DeviceView::from)
+        .collect())
+}
+
+pub async fn device(db: &Db, id: i64) -> Result<DeviceView, MonitorError> {
+    device::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .map(DeviceView::from)
+        .ok_or(MonitorError::NoDevice(id))
+}
+
+/// The monitored device of an asset, if any (for the operations half's asset page).
+pub async fn device_of_asset(db: &Db, asset_id: i64) -> Result<Option<DeviceView>, MonitorError> {
+    Ok(device::Entity::find()
+        .filter(device::Column::AssetId.eq(asset_id))
+        .one(db.conn())
+        .await?
+        .map(DeviceView::from))
+}
+
+pub async fn interfaces(db: &Db, device_id: i64) -> Result<Vec<interface::Model>, MonitorError> {
+    Ok(interface::Entity::find()
+        .filter(interface::Column::DeviceId.eq(device_id))
+        .order_by_asc(interface::Column::IfIndex)
+        .all(db.conn())
+        .await?)
+}
+
+fn max_e2(v: &[crate::domain::profile::EntityPercent]) -> Option<i32> {
+    v.iter()
+        .map(|e| i32::try_from(e.percent_e2).unwrap_or(i32::MAX))
+        .max()
+}
+
+/// Store one poll and what it means, in one transaction. Alert and outage events rest on the
+/// unique `open_key`/`open_device_id`: an event is opened once and closed once.
+pub async fn record_poll(
+    db: &Db,
+    device_id: i64,
+    r: &PollResult,
+    ev: &Evaluated,
+) -> Result<(), MonitorError> {
+    let at = ev.at;
+    let tx = db.begin_write().await?;
+    let mut upd = device::Entity::update_many()
+        .col_expr(device::Column::State, Expr::value(ev.state.as_str()))
+        .col_expr(
+            device::Column::FailedPolls,
+            Expr::value(i32::try_from(ev.failed_polls).unwrap_or(i32::MAX)),
+        )
+        .col_expr(device::Column::LastPollAt, Expr::value(at))
+        .col_expr(device::Column::LastError, Expr::value(r.error.clone()))
+        .col_expr(device::Column::UpdatedAt, Expr::value(at));
+    if r.reachable {
+        upd = upd
+            .col_expr(device::Column::LastOkAt, Expr::value(at))
+            .col_expr(device::Column::SysName, Expr::value(r.sys_name.clone()))
+            .col_expr(device::Column::SysDescr, Expr::value(r.sys_descr.clone()))
+            .col_expr(
+                device::Column::SysObjectId,
+                Expr::value(r.sys_object_id.clone()),
+            )
+            .col_expr(
+                device::Column::Profile,
+                Expr::value(r.profile.map(|p| p.as_str().to_owned())),
+            )
+            .col_expr(
+                device::Column::UptimeSeconds,
+                Expr::value(r.uptime_seconds.and_then(|u| i64::try_from(u).ok())),
+            )
+            .col_expr(device::Column::CpuE2, Expr::value(max_e2(&r.cpu_e2)))
+            .col_expr(device::Column::MemoryE2, Expr::value(max_e2(&r.memory_e2)));
+    }
+    if ev.rebooted {
+        use sea_orm::sea_query::ExprTrait;
+        upd = upd.col_expr(
+            device::Column::Reboots,
+            Expr::col(device::Column::Reboots).add(1),
+        );
+    }
+    let n = upd
+        .filter(device::Column::Id.eq(device_id))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(MonitorError::NoDevice(device_id));
+    }
+    for i in &ev.interfaces {
+        let clamp = |v: Option<u64>| v.map(|x| i64::try_from(x).unwrap_or(i64::MAX));
+        let row = interface::ActiveModel {
+            device_id: Set(device_id),
+            if_index: Set(i32::try_from(i.index).unwrap_or(i32::MAX)),
+            name: Set(i.name.chars().take(255).collect()),
+            oper_status: Set(i32::try_from(i.oper_status).unwrap_or(0)),
+            speed_mbps: Set(clamp(i.speed_mbps)),
+            in_bps: Set(clamp(i.in_bps)),
+            out_bps: Set(clamp(i.out_bps)),
+            broadcast_pps: Set(clamp(i.broadcast_pps)),
+            in_errors: Set(clamp(i.in_errors)),
+            updated_at: Set(at),
+        };
+        interface::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([interface::Column::DeviceId, interface::Column::IfIndex])
+                    .update_columns([
+                        interface::Column::Name,
+                        interface::Column::OperStatus,
+                        interface::Column::SpeedMbps,
+                        interface::Column::InBps,
+                        interface::Column::OutBps,
+                        interface::Column::BroadcastPps,
+                        interface::Column::InErrors,
+                        interface::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&tx)
+            .await?;
+    }
+    let raw: Vec<sample::ActiveModel> = ev
+        .samples
+        .iter()
+        .map(|(metric, entity, v)| sample::ActiveModel {
+            device_id: Set(device_id),
+            metric: Set((*metric).to_owned()),
+            entity: Set(entity.chars().take(64).collect()),
+            resolution: Set("raw".into()),
+            at: Set(at),
+            avg: Set(*v),
+            max: Set(*v),
+            n: Set(1),
+            ..Default::default()
+        })
+        .collect();
+    for chunk in raw.chunks(200) {
+        sample::Entity::insert_many(chunk.to_vec())
+            .on_conflict_do_nothing_on([
+                sample::Column::DeviceId,
+                sample::Column::Metric,
+                sample::Column::Entity,
+                sample::Column::Resolution,
+                sample::Column::At,
+            ])
+            .exec(&tx)
+            .await?;
+    }
+    for a in &ev.alerts {
+        let metric = metric_name(a.metric);
+        let key = format!("{device_id}/{metric}/{}", a.entity);
+        match a.transition {
+            Transition::Opened { at, since, value } => {
+                let row = alert::ActiveModel {
+                    device_id: Set(device_id),
+                    metric: Set(metric.into()),
+                    entity: Set(a.entity.chars().take(64).collect()),
+                    limit_value: Set(a.limit),
+                    value: Set(value),
+                    peak: Set(value),
+                    since: Set(since),
+                    opened_at: Set(at),
+                    closed_at: Set(None),
+                    open_key: Set(Some(key)),
+                    ..Default::default()
+                };
+                // Already open (a poller restarted mid-alert): keep the open one.
+                alert::Entity::insert(row)
+                    .on_conflict_do_nothing_on([alert::Column::OpenKey])
+                    .exec(&tx)
+                    .await?;
+            }
+            Transition::Closed { at, peak, .. } => {
+                alert::Entity::update_many()
+                    .col_expr(alert::Column::ClosedAt, Expr::value(Some(at)))
+                    .col_expr(alert::Column::Peak, Expr::value(peak))
+                    .col_expr(alert::Column::OpenKey, Expr::value(Option::<String>::None))
+                    .filter(alert::Column::OpenKey.eq(key))
+                    .exec(&tx)
+                    .await?;
+            }
+        }
+    }
+    match ev.outage {
+        Some(OutageChange::Opened(start)) => {
+            let row = outage::ActiveModel {
+                device_id: Set(device_id),
+                started_at: Set(start),
+                ended_at: Set(None),
+                cause: Set(r.error.clone().unwrap_or_else(|| "无应答".to_owned())),
+                open_device_id: Set(Some(device_id)),
+                ..Default::default()
+            };
+            outage::Entity::insert(row)
+                .on_conflict_do_nothing_on([outage::Column::OpenDeviceId])
+                .exec(&tx)
+                .await?;
+        }
+        Some(OutageChange::Closed(end)) => {
+            outage::Entity::update_many()
+                .col_expr(outage::Column::EndedAt, Expr::value(Some(end)))
+                .col_expr(
+                    outage::Column::OpenDeviceId,
+                    Expr::value(Option::<i64>::None),
+                )
+                .filter(outage::Column::OpenDeviceId.eq(device_id))
+                .exec(&tx)
+                .await?;
+        }
+        None => {}
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A planned maintenance window (计划维护), entered before it starts to count.
+pub async fn add_maintenance(
+    db: &Db,
+    now: DateTime<Utc>,
+    device_id: i64,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    reason: &str,
+    entered_by: &str,
+) -> Result<i64, MonitorError> {
+    if ends_at <= starts_at {
+        return Err(MonitorError::Bad("维护结束时间必须晚于开始时间".into()));
+    }
+    if reason.trim().is_empty() {
+        return Err(MonitorError::Bad("请填写维护原因".into()));
+    }
+    let row = maintenance::ActiveModel {
+        device_id: Set(device_id),
+        starts_at: Set(starts_at),
+        ends_at: Set(ends_at),
+        reason: Set(reason.trim().chars().take(500).collect()),
+        entered_by: Set(entered_by.chars().take(64).collect()),
+        entered_at: Set(now),
+        ..Default::default()
+    };
+    let tx = db.begin_write().await?;
+    match row.insert(&tx).await {
+        Ok(m) => {
+            tx.commit().await?;
+            Ok(m.id)
+        }
+        Err(e) if yiqiao_store::db::is_foreign_key_violation(&e) => {
+            Err(MonitorError::NoDevice(device_id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Outage events of a device that touch `[from, to)`.
+pub async fn outages(
+    db: &Db,
+    device_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<outage::Model>, MonitorError> {
+    use sea_orm::sea_query::ExprTrait;
+    Ok(outage::Entity::find()
+        .filter(outage::Column::DeviceId.eq(device_id))
+        .filter(outage::Column::StartedAt.lt(to))
+        .filter(
+            outage::Column::EndedAt
+                .is_null()
+                .or(outage::Column::EndedAt.gt(from)),
+        )
+        .order_by_asc(outage::Column::StartedAt)
+        .all(db.conn())
+        .await?)
+}
+
+pub async fn maintenance_windows(
+    db: &Db,
+    device_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<maintenance::Model>, MonitorError> {
+    Ok(maintenance::Entity::find()
+        .filter(maintenance::Column::DeviceId.eq(device_id))
+        .filter(maintenance::Column::StartsAt.lt(to))
+        .filter(maintenance::Column::EndsAt.gt(from))
+        .order_by_asc(maintenance::Column::StartsAt)
+        .all(db.conn())
+        .await?)
+}
+
+/// Availability of a device over a period, from the stored outage events and maintenance
+/// windows (可用率).
+pub async fn device_availability(
+    db: &Db,
+    device_id: i64,
+    period: Period,
+    now: DateTime<Utc>,
+) -> Result<Availability, MonitorError> {
+    let from = DateTime::from_timestamp(period.start(), 0).unwrap_or(now);
+    let to = DateTime::from_timestamp(period.end(), 0).unwrap_or(now);
+    let outs: Vec<Outage> = outages(db, device_id, from, to)
+        .await?
+        .into_iter()
+        .map(|o| Outage {
+            start: o.started_at,
+            end: o.ended_at,
+        })
+        .collect();
+    let wins: Vec<MaintenanceWindow> = maintenance_windows(db, device_id, from, to)
+        .await?
+        .into_iter()
+        .map(|w| MaintenanceWindow {
+            start: w.starts_at,
+            end: w.ends_at,
+            entered_at: w.entered_at,
+        })
+        .collect();
+    Ok(availability(period, &outs, &wins, now))
+}
+
+/// Alert events, open ones first.
+pub async fn alerts(
+    db: &Db,
+    device_id: Option<i64>,
+    open_only: bool,
+) -> Result<Vec<alert::Model>, MonitorError> {
+    let mut q = alert::Entity::find();
+    if let Some(d) = device_id {
+        q = q.filter(alert::Column::DeviceId.eq(d));
+    }
+    if open_only {
+        q = q.filter(alert::Column::ClosedAt.is_null());
+    }
+    Ok(q.order_by_desc(alert::Column::OpenedAt)
+        .order_by_desc(alert::Column::Id)
+        .all(db.conn())
+        .await?)
+}
+
+/// A series of samples of one metric at one resolution.
+pub async fn series(
+    db: &Db,
+    device_id: i64,
+    metric: &str,
+    entity: Option<&str>,
+    resolution: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<sample::Model>, MonitorError> {
+    let mut q = sample::Entity::find()
+        .filter(sample::Column::DeviceId.eq(device_id))
+        .filter(sample::Column::Metric.eq(metric))
+        .filter(sample::Column::Resolution.eq(resolution))
+        .filter(sample::Column::At.gte(from))
+        .filter(sample::Column::At.lt(to));
+    if let Some(e) = entity {
+        q = q.filter(sample::Column::Entity.eq(e));
+    }
+    Ok(q.order_by_asc(sample::Column::At).all(db.conn()).await?)
+}
+
+/// Retention (数据保留): raw samples 7 days, aggregates 400 days.
+pub const RAW_DAYS: i64 = 7;
+pub const AGGREGATE_DAYS: i64 = 400;
+
+/// (device, metric, entity, bucket start).
+type BucketKey = (i64, String, String, DateTime<Utc>);
+
+/// What one rollup did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Rollup {
+    pub five_minute: u64,
+    pub hourly: u64,
+    pub deleted: u64,
+}
+
+/// Roll raw samples up into 5-minute and hourly avg/max for every bucket that has ended by
+/// `now`, then drop what is past retention. Re-running inserts nothing twice (unique key).
+pub async fn rollup(db: &Db, now: DateTime<Utc>) -> Result<Rollup, MonitorError> {
+    let mut done = Rollup::default();
+    for (res, step) in [("5m", Duration::minutes(5)), ("1h", Duration::hours(1))] {
+        let end = now.duration_trunc(step).unwrap_or(now);
+        let start = end - Duration::days(RAW_DAYS);
+        let rows = sample::Entity::find()
+            .filter(sample::Column::Resolution.eq("raw"))
+            .filter(sample::Column::At.gte(start))
+            .filter(sample::Column::At.lt(end))
+            .all(db.conn())
+            .await?;
+        let mut buckets: BTreeMap<BucketKey, (i128, i64, i32)> = BTreeMap::new();
+        for r in rows {
+            let b = r.at.duration_trunc(step).unwrap_or(r.at);
+            let e = buckets
+                .entry((r.device_id, r.metric, r.entity, b))
+                .or_insert((0, i64::MIN, 0));
+            e.0 += i128::from(r.avg);
+            e.1 = e.1.max(r.max);
+            e.2 += r.n;
+        }
+        let models: Vec<sample::ActiveModel> = buckets
+            .into_iter()
+            .map(|((d, m, en, at), (sum, max, n))| sample::ActiveModel {
+                device_id: Set(d),
+                metric: Set(m),
+                entity: Set(en),
+                resolution: Set(res.into()),
+                at: Set(at),
+                avg: Set(i64::try_from(sum / i128::from(n.max(1))).unwrap_or(i64::MAX)),
+                max: Set(max),
+                n: Set(n),
+                ..Default::default()
+            })
+            .collect();
+        let tx = db.begin_write().await?;
+        for chunk in models.chunks(200) {
+            let r = sample::Entity::insert_many(chunk.to_vec())
+                .on_conflict_do_nothing_on([
+                    sample::Column::DeviceId,
+                    sample::Column::Metric,
+                    sample::Column::Entity,
+                    sample::Column::Resolution,
+                    sample::Column::At,
+                ])
+                .exec_without_returning(&tx)
+                .await?;
+            let inserted = match r {
+                sea_orm::TryInsertResult::Inserted(n) => n,
+                _ => 0,
+            };
+            if res == "5m" {
+                done.five_minute += inserted;
+            } else {
+                done.hourly += inserted;
+            }
+        }
+        tx.commit().await?;
+    }
+    let tx = db.begin_write().await?;
+    let raw = sample::Entity::delete_many()
+        .filter(sample::Column::Resolution.eq("raw"))
+        .filter(sample::Column::At.lt(now - Duration::days(RAW_DAYS)))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    let agg = sample::Entity::delete_many()
+        .filter(sample::Column::Resolution.ne("raw"))
+        .filter(sample::Column::At.lt(now - Duration::days(AGGREGATE_DAYS)))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    tx.commit().await?;
+    done.deleted = raw + agg;
+    Ok(done)
+}
+
+/// Counts for the dashboard.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Overview {
+    pub devices: usize,
+    pub up: usize,
+    pub down: usize,
+    pub unknown: usize,
+    pub open_alerts: usize,
+    pub open_outages: usize,
+}
+
+pub async fn overview(db: &Db) -> Result<Overview, MonitorError> {
+    let ds = devices(db).await?;
+    let open_alerts = alerts(db, None, true).await?.len();
+    let open_outages = outage::Entity::find()
+        .filter(outage::Column::EndedAt.is_null())
+        .all(db.conn())
+        .await?
+        .len();
+    let count = |s: &str| ds.iter().filter(|d| d.state == s).count();
+    Ok(Overview {
+        devices: ds.len(),
+        up: count("up"),
+        down: count("down"),
+        unknown: count("unknown"),
+        open_alerts,
+        open_outages,
+    })
+}
