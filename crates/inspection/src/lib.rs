@@ -18,6 +18,8 @@ pub mod ops;
 pub mod ops_demo;
 pub mod ops_notice;
 pub mod record_print;
+pub mod report_pages;
+pub mod report_print;
 pub mod store;
 pub mod topology_pages;
 
@@ -32,6 +34,7 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m7004_inspection::Up),
         Box::new(migrations::m7005_assessment::Up),
         Box::new(migrations::m7006_topology::Up),
+        Box::new(migrations::m7007_monthly_report::Up),
         Box::new(migrations::m7201_monitor_device::Up),
         Box::new(migrations::m7202_monitor_sample::Up),
         Box::new(migrations::m7203_monitor_event::Up),

@@ -28,6 +28,7 @@ pub fn routes(state: OpsState) -> Routes<()> {
         .merge(crate::inspection_pages::routes())
         .merge(crate::assessment_pages::routes())
         .merge(crate::topology_pages::routes())
+        .merge(crate::report_pages::routes())
         .with_state(state)
 }
 
@@ -74,6 +75,12 @@ pub fn navigation() -> Vec<NavItem> {
             group: "机房运维",
             label: "配置变更",
             href: "/inspection/changes",
+            access: READ,
+        },
+        NavItem {
+            group: "机房运维",
+            label: "月度运行报告",
+            href: "/inspection/reports",
             access: READ,
         },
         NavItem {

@@ -40,10 +40,17 @@ pub async fn tick(
     })
 }
 
+/// 机房运维: the previous month's report (月度运行报告), kept once on the 1st (or the first
+/// round after it). The unique month lets exactly one node keep it. Returns whether this call did.
+pub async fn monthly_report(db: &Db, hospital: &str, now: DateTime<Utc>) -> anyhow::Result<bool> {
+    Ok(yiqiao_inspection::report_print::scheduled(db, hospital, now).await?)
+}
+
 /// Run a round every `every` until `stop` turns true.
 pub async fn run(
     db: Db,
     rules: yiqiao_booking::config::Rules,
+    hospital: String,
     clock: Arc<dyn Clock>,
     every: Duration,
     mut stop: tokio::sync::watch::Receiver<bool>,
@@ -56,6 +63,11 @@ pub async fn run(
             Ok(r) if r != Round::default() => tracing::info!(?r, "scheduled jobs"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled jobs failed; will try again"),
+        }
+        match monthly_report(&db, &hospital, clock.now()).await {
+            Ok(true) => tracing::info!("monthly operations report kept"),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "monthly report failed; will try again"),
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

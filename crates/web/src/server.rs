@@ -68,6 +68,7 @@ pub async fn start(
     let jobs_cfg = config.jobs.clone();
     let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
     let monitor_cfg = config.inspection.monitor.clone();
+    let hospital = config.hospital.name.clone();
     let app = App::new(db.clone(), config, clock.clone()).await?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let monitor = yiqiao_inspection::monitor::poller::spawn(
@@ -80,6 +81,7 @@ pub async fn start(
         tokio::spawn(crate::jobs::run(
             db.clone(),
             rules,
+            hospital,
             clock.clone(),
             Duration::from_secs(jobs_cfg.interval_minutes.max(1) * 60),
             stop_rx.clone(),

@@ -12,4 +12,5 @@ pub mod links;
 pub mod oid;
 pub mod profile;
 pub mod rate;
+pub mod report;
 pub mod topology;

@@ -10,6 +10,7 @@ pub mod m7003_ipam;
 pub mod m7004_inspection;
 pub mod m7005_assessment;
 pub mod m7006_topology;
+pub mod m7007_monthly_report;
 pub mod m7201_monitor_device;
 pub mod m7202_monitor_sample;
 pub mod m7203_monitor_event;

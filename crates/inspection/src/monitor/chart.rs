@@ -85,6 +85,16 @@ pub fn svg(
                 p = pts.join(" ")
             );
         }
+        // A lone reading (one hour of a month) draws no line: mark it so it is seen.
+        if let [(t, v)] = l.points.as_slice() {
+            let _ = write!(
+                s,
+                r#"<circle cx="{cx:.1}" cy="{cy:.1}" r="2.5" fill="{c}"/>"#,
+                cx = x(*t),
+                cy = y(*v),
+                c = esc(l.colour)
+            );
+        }
         let lx = left + 8.0 + 120.0 * i as f64;
         let _ = write!(
             s,

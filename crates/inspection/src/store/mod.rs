@@ -8,5 +8,6 @@ pub mod ipam;
 pub mod links;
 pub mod monitor;
 pub mod ops_error;
+pub mod report;
 
 pub use ops_error::OpsError;

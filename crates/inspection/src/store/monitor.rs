@@ -545,9 +545,13 @@ pub async fn record_poll(
             .exec(&tx)
             .await?;
     }
+    // A restart is kept as a sample of its own ("reboot", value 1) so the rollups carry the
+    // count (`n`) into the monthly report after the raw rows are gone.
+    let reboot = ev.rebooted.then(|| ("reboot", String::new(), 1_i64));
     let raw: Vec<sample::ActiveModel> = ev
         .samples
         .iter()
+        .chain(reboot.iter())
         .map(|(metric, entity, v)| sample::ActiveModel {
             device_id: Set(device_id),
             metric: Set((*metric).to_owned()),

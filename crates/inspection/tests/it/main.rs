@@ -10,4 +10,5 @@ mod monitor_vendors;
 mod ops_assets;
 mod ops_inspection;
 mod ops_ipam;
+mod ops_report;
 mod ops_topology;
