@@ -200,6 +200,18 @@ fn api_routes() -> Routes<TraceState> {
             post(return_dispensed),
         )
         .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/split-draws",
+            DISPENSERS,
+            post(draw_split),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/split-returns",
+            DISPENSERS,
+            post(return_split),
+        )
+        .api(
             Method::GET,
             "/api/tracecode/supplier-returns",
             RECEIPTS,
@@ -782,6 +794,48 @@ async fn return_dispensed(
         id,
         &b.code,
         b.quarantine,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// 拆零扫码: the opened package's code for a line's split quantity.
+async fn draw_split(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::store::split::SplitDrawn>, AppError> {
+    let id = dispense_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let ok = crate::store::split::draw(
+        &s.db,
+        id,
+        &b.code,
+        &Actor::person(me.actor()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+/// 拆零退药: the split units a confirmed dispense drew from the package go back into it.
+async fn return_split(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::store::split::SplitReturned>, AppError> {
+    let id = dispense_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let r = crate::store::split::return_draw(
+        &s.db,
+        id,
+        &b.code,
         &Actor::person(me.actor()),
         s.clock.now(),
     )

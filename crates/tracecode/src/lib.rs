@@ -44,5 +44,6 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m4008_trace_supplier_return::Up),
         Box::new(migrations::m4009_trace_relation::Up),
         Box::new(migrations::m4010_trace_refusal::Up),
+        Box::new(migrations::m4011_trace_split::Up),
     ]
 }

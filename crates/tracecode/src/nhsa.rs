@@ -594,6 +594,9 @@ pub enum Source {
         codes: Vec<String>,
         returned: bool,
     },
+    /// Smallest units drawn from one opened package (拆零, `trdn_flag` 1): 3505, or 3506 when
+    /// `returned`.
+    SplitSale { draw_id: i64, returned: bool },
     /// Codes of one ward line (住院病区发药) from one batch: 3505, or 3506 when `returned`.
     WardSale {
         ward_line_id: i64,

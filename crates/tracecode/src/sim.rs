@@ -1,6 +1,7 @@
 //! The NHSA 进销存 simulator (`yiqiao nhsa-sim`, and a library for tests): a real HTTP server
 //! that reads requests as the platform does — envelope, required fields of the record —
-//! refuses a sale of a code already sold and not returned (`retRslt = 0`, "追溯码已销售"),
+//! refuses a sale of a code already sold and not returned (`retRslt = 0`, "追溯码已销售") unless
+//! it is a split sale (拆零, `trdn_flag` 1) of an opened package,
 //! accepts returns and 3507 deletions, can be told to fail (503, slow answers, rejections),
 //! and records what it received.
 //!
@@ -197,8 +198,12 @@ impl NhsaSim {
             })
             .unwrap_or_default();
         let bchno = rec["fixmedins_bchno"].as_str().unwrap_or("").to_owned();
+        // 拆零 (trdn_flag 1): an opened package's code is sold in parts over several sales, so
+        // it is neither refused as sold nor marked as sold whole.
+        let split = rec["trdn_flag"].as_str() == Some("1");
         let mut b = self.book();
         match infno {
+            Infno::Sale | Infno::SaleReturn if split => {}
             Infno::Sale => {
                 if let Some(c) = codes.iter().find(|c| b.sold.contains(*c)) {
                     return (false, format!("追溯码已销售：{c}"));

@@ -3,8 +3,10 @@
 //! drug on this prescription; code in stock in this pharmacy; not already dispensed; line not
 //! over-scanned.
 //!
-//! Split quantities (拆零) follow the policy "no code required for split quantities": a line
-//! needs `quantity ÷ pack size` whole-package scans and the remainder is dispensed unscanned.
+//! Split quantities (拆零): a line needs `quantity ÷ pack size` whole-package scans; the
+//! remainder is either dispensed without a code, or drawn down from an opened package whose code
+//! is scanned (拆零扫码): the package keeps its smallest units left and stays usable, over
+//! several dispensings, until they are used up.
 
 use yiqiao_core::{ErrorKind, Refusal};
 
@@ -49,6 +51,42 @@ pub fn choose_line<'a>(
         .find(|l| l.required > 0 && l.scanned < l.required))
 }
 
+/// What the split draw needs of a dispense line: its 拆零 quantity and how much is drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SplitLineState {
+    pub id: i64,
+    pub rx_line_no: i64,
+    pub drug_code: String,
+    pub split_qty: i64,
+    pub split_drawn: i64,
+}
+
+/// Which line an opened package of `drug_code` is drawn for: the first line of the drug whose
+/// split quantity is not yet drawn.
+pub fn choose_split_line<'a>(
+    lines: &'a [SplitLineState],
+    drug_code: &str,
+    drug_name: &str,
+) -> Result<&'a SplitLineState, DispenseError> {
+    let drug = || format!("{drug_name}（{drug_code}）");
+    let mut of_drug = lines.iter().filter(|l| l.drug_code == drug_code).peekable();
+    if of_drug.peek().is_none() {
+        return Err(DispenseError::NotOnPrescription { drug: drug() });
+    }
+    of_drug
+        .find(|l| l.split_drawn < l.split_qty)
+        .ok_or_else(|| DispenseError::NoSplitToDraw { drug: drug() })
+}
+
+/// How many smallest units to draw from a package with `left` units for a line still needing
+/// `need`: as many as the line needs, never more than the package holds.
+pub fn units_to_draw(need: i64, left: i64) -> Result<i64, DispenseError> {
+    if left <= 0 {
+        return Err(DispenseError::PackageUsedUp);
+    }
+    Ok(need.min(left).max(0))
+}
+
 /// Why a dispense or a scan on it was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DispenseError {
@@ -76,6 +114,14 @@ pub enum DispenseError {
     NotInStock { state: String },
     #[error("处方第 {rx_line_no} 行已扫满（应扫 {required} / 已扫 {required}）")]
     OverScanned { rx_line_no: i64, required: i64 },
+    #[error("{drug} 本处方没有待发的拆零数量")]
+    NoSplitToDraw { drug: String },
+    #[error("此拆零包装已发完，请扫下一盒")]
+    PackageUsedUp,
+    #[error("此拆零包装刚被其他窗口取用，只剩 {left} 个最小单位，请重新扫码")]
+    PackageShort { left: i64 },
+    #[error("此码不是本发药单拆零发出的，不能在此退回拆零数量")]
+    NotDrawnHere,
     #[error("还有未扫满的行：{0}（无法扫码的请登记原因）")]
     Incomplete(String),
     #[error("没有处方第 {0} 行")]
@@ -100,7 +146,7 @@ impl Refusal for DispenseError {
             | DispenseError::AlreadyDispensed { .. }
             | DispenseError::AlreadyOnWard => ErrorKind::Conflict,
             DispenseError::ReasonRequired => ErrorKind::BadRequest,
-            DispenseError::NotConfirmed => ErrorKind::Conflict,
+            DispenseError::NotConfirmed | DispenseError::PackageShort { .. } => ErrorKind::Conflict,
             _ => ErrorKind::Unprocessable,
         }
     }
@@ -126,6 +172,10 @@ impl Refusal for DispenseError {
             DispenseError::NotConfirmed => "DISPENSE_NOT_CONFIRMED",
             DispenseError::NotFromThisDispense => "NOT_FROM_THIS_DISPENSE",
             DispenseError::NotDispensed { .. } => "NOT_DISPENSED",
+            DispenseError::NoSplitToDraw { .. } => "NO_SPLIT_TO_DRAW",
+            DispenseError::PackageUsedUp => "PACKAGE_USED_UP",
+            DispenseError::PackageShort { .. } => "PACKAGE_SHORT",
+            DispenseError::NotDrawnHere => "NOT_DRAWN_HERE",
         }
     }
 }
@@ -169,7 +219,42 @@ mod tests {
         assert!(choose_line(&full, "D1", "x").unwrap().is_none());
     }
 
+    #[test]
+    fn a_split_is_drawn_from_the_first_line_still_short() {
+        let l = |id, drug: &str, split_qty, split_drawn| SplitLineState {
+            id,
+            rx_line_no: id,
+            drug_code: drug.into(),
+            split_qty,
+            split_drawn,
+        };
+        let lines = [l(1, "D1", 0, 0), l(2, "D1", 6, 2), l(3, "D2", 3, 3)];
+        assert_eq!(choose_split_line(&lines, "D1", "x").unwrap().id, 2);
+        assert_eq!(
+            choose_split_line(&lines, "D2", "布洛芬")
+                .unwrap_err()
+                .to_string(),
+            "布洛芬（D2） 本处方没有待发的拆零数量"
+        );
+        assert_eq!(
+            choose_split_line(&lines, "D3", "头孢").unwrap_err(),
+            DispenseError::NotOnPrescription {
+                drug: "头孢（D3）".into()
+            }
+        );
+        assert_eq!(units_to_draw(4, 24), Ok(4));
+        assert_eq!(units_to_draw(6, 2), Ok(2));
+        assert_eq!(units_to_draw(6, 0), Err(DispenseError::PackageUsedUp));
+    }
+
     proptest! {
+        #[test]
+        fn a_draw_never_exceeds_the_package_nor_the_need(need in 0i64..500, left in 1i64..500) {
+            let n = units_to_draw(need, left).unwrap();
+            prop_assert!(n <= left && n <= need && n >= 0);
+            prop_assert!(n == need || n == left);
+        }
+
         #[test]
         fn scans_and_split_add_up_to_the_quantity(q in 0i64..100_000, size in 1i64..500) {
             let (whole, split) = required_scans(q, size, false);

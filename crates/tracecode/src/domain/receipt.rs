@@ -248,6 +248,8 @@ pub fn state_label(state: &str) -> &'static str {
         "in_stock" => "在库",
         "dispensing" => "发药中",
         "dispensed" => "已发药",
+        "opened" => "已拆零（余量可发）",
+        "used_up" => "拆零已发完",
         "returned_supplier" => "已退供应商",
         "quarantined" => "已隔离（退药不可再售）",
         "returning" => "退货中",

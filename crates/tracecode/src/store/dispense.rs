@@ -203,7 +203,10 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Dispens
 }
 
 /// Takes the dispense row for this transaction, refusing unless it is open.
-async fn hold_open(txn: &DatabaseTransaction, id: i64) -> Result<dispense::Model, TraceError> {
+pub(crate) async fn hold_open(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<dispense::Model, TraceError> {
     let held = txn
         .execute_raw(Statement::from_sql_and_values(
             txn.get_database_backend(),
@@ -485,6 +488,7 @@ pub async fn confirm(
     .await?;
     // 3505 with the codes, in this transaction: a crash after commit loses nothing.
     super::nhsa::queue_dispense(&txn, dispense_id, actor, now).await?;
+    super::nhsa::queue_split_sales(&txn, dispense_id, actor, now).await?;
     txn.commit().await?;
     get(&**db, dispense_id)
         .await?

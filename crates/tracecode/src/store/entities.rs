@@ -181,6 +181,28 @@ pub mod dispense_line {
     no_relations!();
 }
 
+/// `trace_split_draw`: smallest units of an opened package drawn for a dispense line (拆零).
+pub mod split_draw {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trace_split_draw")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub dispense_id: i64,
+        pub dispense_line_id: i64,
+        pub code_key: String,
+        pub units: i64,
+        pub drawn_at: DateTimeUtc,
+        pub drawn_by: String,
+        pub returned_at: Option<DateTimeUtc>,
+        pub returned_by: Option<String>,
+    }
+
+    no_relations!();
+}
+
 /// `trace_return`: a code given back on a partial return (部分退药).
 pub mod return_ {
     use sea_orm::entity::prelude::*;

@@ -7,6 +7,7 @@ pub mod figures;
 pub mod nhsa;
 pub mod receipt;
 pub mod relation;
+pub mod split;
 pub mod stock;
 pub mod supplier_return;
 pub mod trace;

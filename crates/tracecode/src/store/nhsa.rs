@@ -14,7 +14,8 @@ use yiqiao_store::audit::{self, Actor, Change};
 use yiqiao_store::outbox::{self, Message, NewMessage};
 
 use super::entities::{
-    code as code_e, dispense, dispense_line, receipt, receipt_line, ward_dispense, ward_line,
+    code as code_e, dispense, dispense_line, receipt, receipt_line, split_draw, ward_dispense,
+    ward_line,
 };
 use crate::TraceError;
 use crate::domain::upload::{UploadError, UploadStatus};
@@ -472,6 +473,106 @@ pub async fn queue_dispense(
         }
     }
     Ok(n)
+}
+
+/// The sale of one split draw (拆零): the package's code, the units drawn, `trdn_flag` 1.
+async fn split_sale(
+    txn: &DatabaseTransaction,
+    draw: &split_draw::Model,
+    opter: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<Sale>, DbErr> {
+    let Some(d) = dispense::Entity::find_by_id(draw.dispense_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(c) = code_e::Entity::find()
+        .filter(code_e::Column::CodeKey.eq(&draw.code_key))
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let head = sale_head(txn, &d, opter).await?;
+    let rl = c.receipt_line_id;
+    Ok(sale_of(txn, &head, d.id, rl, vec![c], at)
+        .await?
+        .map(|mut sale| {
+            sale.count = draw.units;
+            sale.split = true;
+            if draw.returned_at.is_some() {
+                sale.sale_no = Some(docno(d.id));
+            }
+            sale
+        }))
+}
+
+/// 3505 for every split draw of a dispense being confirmed, one per draw (`trdn_flag` 1).
+pub async fn queue_split_sales(
+    txn: &DatabaseTransaction,
+    dispense_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let draws = split_draw::Entity::find()
+        .filter(split_draw::Column::DispenseId.eq(dispense_id))
+        .filter(split_draw::Column::ReturnedAt.is_null())
+        .order_by_asc(split_draw::Column::Id)
+        .all(txn)
+        .await?;
+    let mut n = 0;
+    for draw in draws {
+        if let Some(sale) = split_sale(txn, &draw, &actor.name, now).await? {
+            queue(
+                txn,
+                Infno::Sale,
+                nhsa::sale(&sale),
+                format!(
+                    "发药单 #{dispense_id} 拆零 {} × {}",
+                    draw.code_key, draw.units
+                ),
+                Some(Source::SplitSale {
+                    draw_id: draw.id,
+                    returned: false,
+                }),
+                actor,
+                now,
+            )
+            .await?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// 3506 for a split draw given back (its units return to the opened package).
+pub async fn queue_split_return(
+    txn: &DatabaseTransaction,
+    draw: &split_draw::Model,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if let Some(sale) = split_sale(txn, draw, &actor.name, now).await? {
+        queue(
+            txn,
+            Infno::SaleReturn,
+            nhsa::sale_return(&sale),
+            format!(
+                "发药单 #{} 拆零退回 {} × {}",
+                draw.dispense_id, draw.code_key, draw.units
+            ),
+            Some(Source::SplitSale {
+                draw_id: draw.id,
+                returned: true,
+            }),
+            actor,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// 3506 for one returned code (部分退药), read before it left the dispense.
@@ -949,6 +1050,18 @@ async fn rebuild(
                 nhsa::sale_return(&sale)
             } else {
                 nhsa::sale(&sale)
+            }))
+        }
+        Some(Source::SplitSale { draw_id, returned }) => {
+            let Some(draw) = split_draw::Entity::find_by_id(*draw_id).one(txn).await? else {
+                return Ok(None);
+            };
+            Ok(split_sale(txn, &draw, &q.opter, at).await?.map(|sale| {
+                if *returned {
+                    nhsa::sale_return(&sale)
+                } else {
+                    nhsa::sale(&sale)
+                }
             }))
         }
         Some(Source::WardSale {

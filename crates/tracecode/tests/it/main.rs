@@ -9,6 +9,7 @@ mod figures;
 mod fixtures;
 mod nhsa;
 mod receipt;
+mod split;
 mod states;
 mod supplier_return;
 mod ward;

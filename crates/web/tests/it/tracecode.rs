@@ -1179,3 +1179,170 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
         .unwrap();
     assert!(page.contains("id=\"return-form\""));
 }
+
+/// 拆零 over HTTP: the opened box's code is scanned for the split quantity of two
+/// prescriptions in turn, the box gives its units until used up, and a return puts them back.
+#[tokio::test]
+async fn split_quantities_are_drawn_from_an_opened_box_over_http() {
+    let app = with_drugs().await;
+    for (kind, id, v) in [
+        (
+            Kind::Department,
+            "A50.01",
+            json!({"name": "中医内科", "kind": "clinic", "tcm": true, "online_booking": true}),
+        ),
+        (
+            Kind::Department,
+            "YF01",
+            json!({"name": "门诊西药房", "kind": "pharmacy", "tcm": false,
+                "online_booking": false}),
+        ),
+        (
+            Kind::Staff,
+            "D001",
+            json!({"name": "李明华", "role": "doctor", "dept_code": "A50.01",
+                "title": "主任医师", "licence_no": "120331000123456"}),
+        ),
+    ] {
+        put(&app, kind, id, v).await;
+    }
+    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
+        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
+        "nationality": "CHN", "ethnicity": "01", "marital": "20",
+        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
+        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
+    put(
+        &app,
+        Kind::Visit,
+        "V0001",
+        json!({"patient_id": "P0001", "visit_type": "2",
+        "dept_code": "A50.01", "doctor_code": "D001", "registered_at": "2026-11-02 08:01:10",
+        "revisit": false, "infusion": false, "chronic_special": false,
+        "western_diagnoses": [{"code": "J06.900", "name": "急性上呼吸道感染"}]}),
+    )
+    .await;
+    for (rx, quantity) in [("RX1", 20), ("RX2", 10)] {
+        put(
+            &app,
+            Kind::Prescription,
+            rx,
+            json!({"visit_id": "V0001", "patient_id": "P0001",
+            "doctor_code": "D001", "dept_code": "A50.01", "pharmacy_code": "YF01",
+            "prescribed_at": "2026-11-02 08:50:00", "rx_type": "western", "self_pay": true,
+            "lines": [{"line_no": 1, "drug_code": "D1", "quantity": quantity}]}),
+        )
+        .await;
+    }
+    let store = app.login("yaoku").await;
+    store
+        .post(app.url("/api/tracecode/drugs/D1/idents"))
+        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
+        .send()
+        .await
+        .unwrap();
+    let r: Value = store
+        .post(app.url("/api/tracecode/receipts"))
+        .json(&json!({"supplier_name": "华东医药", "location": "YF01",
+            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
+                       "expiry": "2028-01-09", "packages": 2}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_i64().unwrap();
+    for i in 1..=2 {
+        store
+            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
+            .json(&json!({"code": format!("8123456000000000000{i}")}))
+            .send()
+            .await
+            .unwrap();
+    }
+    store
+        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
+        .send()
+        .await
+        .unwrap();
+
+    let w = app.login("yaoshi").await;
+    let open = |rx: &'static str| {
+        let w = w.clone();
+        let url = app.url("/api/tracecode/dispenses");
+        async move {
+            let v: Value = w
+                .post(url)
+                .json(&json!({"rx_no": rx}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["id"].as_i64().unwrap()
+        }
+    };
+    let draw = |id: i64, code: &'static str| {
+        let w = w.clone();
+        let url = app.url(&format!("/api/tracecode/dispenses/{id}/split-draws"));
+        async move {
+            let res = w
+                .post(url)
+                .json(&json!({"code": code}))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let d1 = open("RX1").await;
+    let (status, body) = draw(d1, "81234560000000000001").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["units"], &body["units_left"], &body["split_drawn"]),
+        (&json!(20), &json!(4), &json!(20))
+    );
+    w.post(app.url(&format!("/api/tracecode/dispenses/{d1}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    let d2 = open("RX2").await;
+    let (status, body) = draw(d2, "81234560000000000001").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["units"], &body["units_left"]),
+        (&json!(4), &json!(0))
+    );
+    let (status, body) = draw(d2, "81234560000000000001").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["code"], "PACKAGE_USED_UP");
+    assert_eq!(body["message"], "此拆零包装已发完，请扫下一盒");
+    let (status, body) = draw(d2, "81234560000000000002").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        (&body["units"], &body["units_left"]),
+        (&json!(6), &json!(18))
+    );
+    // RX1's 20 come back into the first box.
+    let res = w
+        .post(app.url(&format!("/api/tracecode/dispenses/{d1}/split-returns")))
+        .json(&json!({"code": "81234560000000000001"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let back: Value = res.json().await.unwrap();
+    assert_eq!(
+        (&back["units"], &back["units_left"]),
+        (&json!(20), &json!(20))
+    );
+    // The drug store may not draw.
+    let res = store
+        .post(app.url(&format!("/api/tracecode/dispenses/{d2}/split-draws")))
+        .json(&json!({"code": "81234560000000000002"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
