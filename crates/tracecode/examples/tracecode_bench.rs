@@ -1,5 +1,5 @@
 //! The scan benchmark without building the server: `cargo run --release -p yiqiao-tracecode
-//! --example bench -- [CODES] [WINDOWS] [postgres://…/postgres]` (same as `yiqiao tracecode
+//! --example tracecode_bench -- [CODES] [WINDOWS] [postgres://…/postgres]` (same as `yiqiao tracecode
 //! bench`).
 
 #[tokio::main]
