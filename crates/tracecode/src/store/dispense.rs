@@ -68,6 +68,25 @@ pub struct DispenseScanOk {
     pub scanned: i64,
 }
 
+/// What one HIS line asks of the scanner: the drug's package size, the whole packages to scan
+/// and the split (拆零) quantity, by the drug's trace policy. Shared by outpatient and ward
+/// dispensing.
+pub(crate) async fn line_scans<C: ConnectionTrait>(
+    c: &C,
+    drug_code: &str,
+    quantity: i64,
+) -> Result<(i64, i64, i64), DbErr> {
+    use yiqiao_his::store::entities::drug;
+    let pack_size = drug::Entity::find_by_id(drug_code.to_owned())
+        .one(c)
+        .await?
+        .map(|d| d.pack_size)
+        .unwrap_or(1);
+    let exempt = cat::policy_of(c, drug_code).await?.policy.is_exempt();
+    let (required, split_qty) = required_scans(quantity, pack_size, exempt);
+    Ok((pack_size, required, split_qty))
+}
+
 /// Opens the dispense of a HIS prescription (or returns the one already open or done): one per
 /// prescription, the unique index deciding between two windows.
 pub async fn open(
@@ -76,7 +95,7 @@ pub async fn open(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<DispenseView, TraceError> {
-    use yiqiao_his::store::entities::{drug, prescription, prescription_line};
+    use yiqiao_his::store::entities::{prescription, prescription_line};
     let txn = db.begin_write().await?;
     let Some(rx) = prescription::Entity::find_by_id(rx_no.to_owned())
         .one(&txn)
@@ -116,13 +135,8 @@ pub async fn open(
             .all(&txn)
             .await?;
         for l in lines {
-            let pack_size = drug::Entity::find_by_id(l.drug_code.clone())
-                .one(&txn)
-                .await?
-                .map(|d| d.pack_size)
-                .unwrap_or(1);
-            let exempt = cat::policy_of(&txn, &l.drug_code).await?.policy.is_exempt();
-            let (required, split_qty) = required_scans(l.quantity, pack_size, exempt);
+            let (pack_size, required, split_qty) =
+                line_scans(&txn, &l.drug_code, l.quantity).await?;
             dispense_line::Entity::insert(dispense_line::ActiveModel {
                 dispense_id: Set(d.id),
                 rx_line_no: Set(l.line_no),

@@ -20,7 +20,6 @@ use super::entities::{code as code_e, ward_dispense, ward_line, ward_return};
 use crate::TraceError;
 use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
-use crate::domain::dispense::required_scans;
 use crate::domain::ward::{WardError, WardLineState, WardUpload, choose_line};
 
 /// A ward line as shown.
@@ -188,7 +187,7 @@ pub async fn open(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<WardView, TraceError> {
-    use yiqiao_his::store::entities::{drug, ward_dispensing, ward_dispensing_line};
+    use yiqiao_his::store::entities::{ward_dispensing, ward_dispensing_line};
     let txn = db.begin_write().await?;
     let Some(list) = ward_dispensing::Entity::find_by_id(list_id.to_owned())
         .one(&txn)
@@ -229,13 +228,8 @@ pub async fn open(
             .all(&txn)
             .await?;
         for l in lines {
-            let pack_size = drug::Entity::find_by_id(l.drug_code.clone())
-                .one(&txn)
-                .await?
-                .map(|d| d.pack_size)
-                .unwrap_or(1);
-            let exempt = cat::policy_of(&txn, &l.drug_code).await?.policy.is_exempt();
-            let (required, split_qty) = required_scans(l.quantity, pack_size, exempt);
+            let (pack_size, required, split_qty) =
+                super::dispense::line_scans(&txn, &l.drug_code, l.quantity).await?;
             ward_line::Entity::insert(ward_line::ActiveModel {
                 ward_dispense_id: Set(w.id),
                 line_no: Set(l.line_no),
