@@ -3,7 +3,7 @@
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 use yiqiao_booking::Rules;
-use yiqiao_booking::client::{Reply, new_nonce, sign_with_nonce};
+use yiqiao_booking::client::{PlatformClient, Reply, SignedHeaders, new_nonce, sign_with_nonce};
 use yiqiao_booking::domain::schedule::Session;
 use yiqiao_store::audit::Actor;
 
@@ -18,6 +18,50 @@ fn shot(r: &Reply) -> Value {
         }
     }
     json!({"status": r.status, "envelope": b})
+}
+
+const DEPARTMENTS: &str = "/platform/v1/departments";
+
+/// Headers the test app signs for one request, at a chosen time and with a chosen nonce: the
+/// refusal tests then send something else (another body, query, time) under them.
+fn sign(
+    method: &str,
+    path: &str,
+    query: &str,
+    body: &[u8],
+    at_ms: i64,
+    nonce: &str,
+) -> SignedHeaders {
+    sign_with_nonce(
+        APP,
+        SECRET.as_bytes(),
+        method,
+        path,
+        query,
+        body,
+        at_ms,
+        nonce,
+    )
+}
+
+/// A GET sent as it is, under headers signed beforehand.
+async fn get(c: &PlatformClient, path: &str, query: &str, h: &SignedHeaders) -> Reply {
+    c.send_raw("GET", path, query, vec![], h, None)
+        .await
+        .unwrap()
+}
+
+/// Take a number (取号) with an idempotency key.
+async fn take(c: &PlatformClient, body: &Value, key: &str) -> Reply {
+    c.post("/platform/v1/tickets", body, key).await.unwrap()
+}
+
+/// Cancel a ticket (退号) with an idempotency key.
+async fn cancel(c: &PlatformClient, ticket: &str, reason: &str, key: &str) -> Reply {
+    let path = format!("/platform/v1/tickets/{ticket}/cancel");
+    c.post(&path, &json!({ "reason": reason }), key)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -46,12 +90,11 @@ async fn authentication_refusals() {
         .unwrap();
     insta::assert_json_snapshot!("auth_bad_signature", shot(&r));
     // A body changed after signing.
+    let cancel = "/platform/v1/tickets/x/cancel";
     let body = serde_json::to_vec(&json!({"reason": "x"})).unwrap();
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
+    let h = sign(
         "POST",
-        "/platform/v1/tickets/x/cancel",
+        cancel,
         "",
         &body,
         srv.now().timestamp_millis(),
@@ -60,7 +103,7 @@ async fn authentication_refusals() {
     let r = c
         .send_raw(
             "POST",
-            "/platform/v1/tickets/x/cancel",
+            cancel,
             "",
             b"{\"reason\":\"y\"}".to_vec(),
             &h,
@@ -70,120 +113,48 @@ async fn authentication_refusals() {
         .unwrap();
     assert_eq!((r.status, r.code()), (401, "AUTH_SIGNATURE"));
     // A query changed after signing.
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
+    let at = srv.now().timestamp_millis();
+    let h = sign(
         "GET",
         "/platform/v1/doctors",
         "dept_code=A03.01",
         b"",
-        srv.now().timestamp_millis(),
+        at,
         &new_nonce(),
     );
-    let r = c
-        .send_raw(
-            "GET",
-            "/platform/v1/doctors",
-            "dept_code=B01",
-            vec![],
-            &h,
-            None,
-        )
-        .await
-        .unwrap();
+    let r = get(c, "/platform/v1/doctors", "dept_code=B01", &h).await;
     assert_eq!((r.status, r.code()), (401, "AUTH_SIGNATURE"));
     // The same query encoded differently (order, case of escapes) is the same signature.
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
+    let signed_query = "dept_code=A03.01&date_from=2026-11-30";
+    let h = sign(
         "GET",
         "/platform/v1/schedules",
-        "dept_code=A03.01&date_from=2026-11-30",
+        signed_query,
         b"",
-        srv.now().timestamp_millis(),
+        at,
         &new_nonce(),
     );
-    let r = c
-        .send_raw(
-            "GET",
-            "/platform/v1/schedules",
-            "date_from=2026%2d11%2d30&dept_code=A03.01",
-            vec![],
-            &h,
-            None,
-        )
-        .await
-        .unwrap();
+    let sent_query = "date_from=2026%2d11%2d30&dept_code=A03.01";
+    let r = get(c, "/platform/v1/schedules", sent_query, &h).await;
     assert_eq!((r.status, r.code()), (200, "OK"), "{}", r.body);
     // A malformed nonce.
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
-        "GET",
-        "/platform/v1/departments",
-        "",
-        b"",
-        srv.now().timestamp_millis(),
-        "short",
-    );
-    let r = c
-        .send_raw("GET", "/platform/v1/departments", "", vec![], &h, None)
-        .await
-        .unwrap();
+    let h = sign("GET", DEPARTMENTS, "", b"", at, "short");
+    let r = get(c, DEPARTMENTS, "", &h).await;
     assert_eq!((r.status, r.code()), (401, "AUTH_SIGNATURE"));
     // Stale and future timestamps: more than 300 s away.
     for skew in [-301_000i64, 301_000] {
-        let h = sign_with_nonce(
-            APP,
-            SECRET.as_bytes(),
-            "GET",
-            "/platform/v1/departments",
-            "",
-            b"",
-            srv.now().timestamp_millis() + skew,
-            &new_nonce(),
-        );
-        let r = c
-            .send_raw("GET", "/platform/v1/departments", "", vec![], &h, None)
-            .await
-            .unwrap();
+        let h = sign("GET", DEPARTMENTS, "", b"", at + skew, &new_nonce());
+        let r = get(c, DEPARTMENTS, "", &h).await;
         assert_eq!((r.status, r.code()), (401, "AUTH_TIME"), "{}", r.body);
     }
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
-        "GET",
-        "/platform/v1/departments",
-        "",
-        b"",
-        srv.now().timestamp_millis() - 400_000,
-        &new_nonce(),
-    );
-    let r = c
-        .send_raw("GET", "/platform/v1/departments", "", vec![], &h, None)
-        .await
-        .unwrap();
+    let h = sign("GET", DEPARTMENTS, "", b"", at - 400_000, &new_nonce());
+    let r = get(c, DEPARTMENTS, "", &h).await;
     insta::assert_json_snapshot!("auth_stale_timestamp", shot(&r), {".envelope.message" => "[skew]"});
     // Within the window: accepted; the same nonce again: replay.
-    let h = sign_with_nonce(
-        APP,
-        SECRET.as_bytes(),
-        "GET",
-        "/platform/v1/departments",
-        "",
-        b"",
-        srv.now().timestamp_millis() - 299_000,
-        &new_nonce(),
-    );
-    let r = c
-        .send_raw("GET", "/platform/v1/departments", "", vec![], &h, None)
-        .await
-        .unwrap();
+    let h = sign("GET", DEPARTMENTS, "", b"", at - 299_000, &new_nonce());
+    let r = get(c, DEPARTMENTS, "", &h).await;
     assert_eq!((r.status, r.code()), (200, "OK"));
-    let r = c
-        .send_raw("GET", "/platform/v1/departments", "", vec![], &h, None)
-        .await
-        .unwrap();
+    let r = get(c, DEPARTMENTS, "", &h).await;
     insta::assert_json_snapshot!("auth_replayed_nonce", shot(&r));
     // A disabled app is refused like an unknown one.
     yiqiao_booking::store::platform::set_enabled(
@@ -285,14 +256,7 @@ async fn take_get_find_cancel() {
     let srv = server().await;
     let s = srv.schedule("D001", 2, 2, 1).await;
     let c = &srv.client;
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s.id, 1, "JKTZ202611290001", Some(3)),
-            "k1",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s.id, 1, "JKTZ202611290001", Some(3)), "k1").await;
     insta::assert_json_snapshot!("take_ok", shot(&r));
     let id = r.data()["ticket_id"].as_str().unwrap().to_owned();
     let r = c
@@ -315,14 +279,12 @@ async fn take_get_find_cancel() {
         .unwrap();
     assert_eq!(r.data(), &json!([]));
     // A known platform_order_id with a new key: the existing ticket, 200.
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s.id, 1, "JKTZ202611290001", Some(3)),
-            "k1-again",
-        )
-        .await
-        .unwrap();
+    let r = take(
+        c,
+        &take_body(&s.id, 1, "JKTZ202611290001", Some(3)),
+        "k1-again",
+    )
+    .await;
     assert_eq!((r.status, r.code()), (200, "OK"));
     assert_eq!(r.data()["ticket_id"], id.as_str());
     // Another app cannot see it.
@@ -345,23 +307,9 @@ async fn take_get_find_cancel() {
         .unwrap();
     assert_eq!((r.status, r.code()), (404, "NOT_FOUND"));
     // Cancel, then again.
-    let r = c
-        .post(
-            &format!("/platform/v1/tickets/{id}/cancel"),
-            &json!({"reason": "行程有变"}),
-            "c1",
-        )
-        .await
-        .unwrap();
+    let r = cancel(c, &id, "行程有变", "c1").await;
     insta::assert_json_snapshot!("cancel_ok", shot(&r));
-    let r = c
-        .post(
-            &format!("/platform/v1/tickets/{id}/cancel"),
-            &json!({"reason": "再取消"}),
-            "c2",
-        )
-        .await
-        .unwrap();
+    let r = cancel(c, &id, "再取消", "c2").await;
     insta::assert_json_snapshot!("cancel_already_cancelled", shot(&r));
     let r = c
         .post(
@@ -394,109 +342,39 @@ async fn business_refusals() {
     })
     .await;
     let s = srv.schedule("D001", 1, 2, 1).await; // numbers 1 (online) and 2 (on site)
-    let c = srv.client.clone();
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s.id, 1, "O1", None),
-            "b1",
-        )
-        .await
-        .unwrap();
+    let c = &srv.client;
+    let r = take(c, &take_body(&s.id, 1, "O1", None), "b1").await;
     assert_eq!(r.status, 201, "{}", r.body);
     // Duplicate ticket: the same ID number again on this schedule.
     let s2 = srv.schedule("D002", 1, 3, 0).await;
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 1, "O2", None),
-            "b2",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s2.id, 1, "O2", None), "b2").await;
     assert_eq!(r.status, 201);
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 1, "O3", None),
-            "b3",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s2.id, 1, "O3", None), "b3").await;
     insta::assert_json_snapshot!("duplicate_ticket", shot(&r));
     // Daily limit: two live tickets tomorrow already.
     let s3 = srv
         .schedule_on("D001", tomorrow(), Session::Pm, 1, 3, 0)
         .await;
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s3.id, 1, "O4", None),
-            "b4",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s3.id, 1, "O4", None), "b4").await;
     insta::assert_json_snapshot!("daily_limit", shot(&r));
     // Slot full: the only online number is gone.
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s.id, 2, "O5", None),
-            "b5",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s.id, 2, "O5", None), "b5").await;
     insta::assert_json_snapshot!("slot_full", shot(&r));
     // Slot taken: an on-site number, a number already held.
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s.id, 2, "O6", Some(2)),
-            "b6",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s.id, 2, "O6", Some(2)), "b6").await;
     insta::assert_json_snapshot!("slot_taken", shot(&r));
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 3, "O7", Some(1)),
-            "b7",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s2.id, 3, "O7", Some(1)), "b7").await;
     assert_eq!((r.status, r.code()), (409, "SLOT_TAKEN"));
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 3, "O7b", Some(99)),
-            "b7b",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s2.id, 3, "O7b", Some(99)), "b7b").await;
     assert_eq!((r.status, r.code()), (400, "INVALID_REQUEST"));
     // Unknown schedule.
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body("nope", 3, "O8", None),
-            "b8",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body("nope", 3, "O8", None), "b8").await;
     insta::assert_json_snapshot!("unknown_schedule", shot(&r));
     // Not released: ten days ahead opens in three days.
     let far = srv
         .schedule_on("D001", tomorrow() + Duration::days(9), Session::Am, 1, 3, 0)
         .await;
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&far.id, 3, "O9", None),
-            "b9",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&far.id, 3, "O9", None), "b9").await;
     insta::assert_json_snapshot!("not_released", shot(&r));
     // Suspended patient.
     yiqiao_booking::store::exec(
@@ -506,14 +384,7 @@ async fn business_refusals() {
     )
     .await
     .unwrap();
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 7, "O10", None),
-            "b10",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s2.id, 7, "O10", None), "b10").await;
     insta::assert_json_snapshot!("patient_suspended", shot(&r));
     // Schedule stopped.
     yiqiao_booking::store::planning::stop_schedule(
@@ -526,47 +397,19 @@ async fn business_refusals() {
     )
     .await
     .unwrap();
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s3.id, 4, "O11", None),
-            "b11",
-        )
-        .await
-        .unwrap();
+    let r = take(c, &take_body(&s3.id, 4, "O11", None), "b11").await;
     insta::assert_json_snapshot!("schedule_stopped", shot(&r));
     // Cancel cut-off: within two hours of the window.
-    let held = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 5, "O12", None),
-            "b12",
-        )
-        .await
-        .unwrap();
+    let held = take(c, &take_body(&s2.id, 5, "O12", None), "b12").await;
     assert_eq!(held.status, 201, "{}", held.body);
     let held_id = held.data()["ticket_id"].as_str().unwrap().to_owned();
     // Tomorrow 07:45: the 08:00 window is past the online cut-off (30 min) and the cancel
     // cut-off (120 min).
     srv.set_now(Utc.with_ymd_and_hms(2026, 11, 29, 23, 45, 0).unwrap());
-    let c = srv.client.clone();
-    let r = c
-        .post(
-            "/platform/v1/tickets",
-            &take_body(&s2.id, 6, "O13", None),
-            "b13",
-        )
-        .await
-        .unwrap();
+    let c = &srv.client;
+    let r = take(c, &take_body(&s2.id, 6, "O13", None), "b13").await;
     insta::assert_json_snapshot!("cutoff_passed", shot(&r));
-    let r = c
-        .post(
-            &format!("/platform/v1/tickets/{held_id}/cancel"),
-            &json!({"reason": "来不了"}),
-            "b14",
-        )
-        .await
-        .unwrap();
+    let r = cancel(c, &held_id, "来不了", "b14").await;
     insta::assert_json_snapshot!("cancel_cutoff_passed", shot(&r));
 }
 
