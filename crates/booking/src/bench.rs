@@ -18,7 +18,6 @@ use crate::api::BookingState;
 use crate::client::PlatformClient;
 use crate::config::{KeyProvider, Rules};
 use crate::domain::schedule::{Level, Session, SlotLayout};
-use crate::domain::secret::SecretKey;
 use crate::store::planning::{self, NewSchedule};
 use crate::store::{exec, one, v};
 
@@ -137,7 +136,7 @@ async fn rush_on(
     log: &mut (dyn FnMut(&str) + Send),
 ) -> anyhow::Result<Outcome> {
     yiqiao_store::migrate::run(&db, &migrations()).await?;
-    let key = SecretKey::from_bytes(&rand::random::<[u8; 32]>());
+    let key = crate::domain::secret::key_from_bytes(&rand::random::<[u8; 32]>());
     let rules = Rules {
         daily_limit: 1000,
         ..Rules::default()

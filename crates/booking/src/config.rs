@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::noshow::{DEFAULT_DAILY_LIMIT, NoShowRule};
 use crate::domain::rate::RateRule;
 use crate::domain::schedule::ReleaseRule;
-use crate::domain::secret::SecretKey;
+/// The master key of platform-app secrets: `booking.secret_key`, or the key file in the data
+/// directory (made on first use). Shared with the other modules that keep secrets.
+pub use yiqiao_store::secret_key::KeyProvider;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -122,87 +124,14 @@ impl BookingConfig {
 
     /// Where the secret-encryption key comes from (read on first use).
     pub fn key_provider(&self, data_dir: &std::path::Path) -> KeyProvider {
-        KeyProvider {
-            configured: self.secret_key.trim().to_owned(),
-            file: data_dir.join(KEY_FILE),
-            cell: std::sync::OnceLock::new(),
-        }
+        KeyProvider::new(
+            crate::domain::secret::LABEL,
+            "booking.secret_key",
+            &self.secret_key,
+            data_dir.join(KEY_FILE),
+        )
     }
 }
 
 /// The key file's name in the data directory.
 pub const KEY_FILE: &str = "booking-secret.key";
-
-/// The master key of platform-app secrets: the configured one, or the key file in the data
-/// directory (made with a fresh random key, readable by the owner only, on first use). Read
-/// lazily, so a server that never meets a platform app never touches the file.
-#[derive(Debug)]
-pub struct KeyProvider {
-    configured: String,
-    file: std::path::PathBuf,
-    cell: std::sync::OnceLock<SecretKey>,
-}
-
-impl KeyProvider {
-    /// A fixed key (tests, tools).
-    pub fn fixed(key: SecretKey) -> KeyProvider {
-        let cell = std::sync::OnceLock::new();
-        let _ = cell.set(key);
-        KeyProvider {
-            configured: String::new(),
-            file: std::path::PathBuf::new(),
-            cell,
-        }
-    }
-
-    pub fn get(&self) -> Result<SecretKey, String> {
-        if let Some(k) = self.cell.get() {
-            return Ok(k.clone());
-        }
-        let k = self.load()?;
-        Ok(self.cell.get_or_init(|| k).clone())
-    }
-
-    fn load(&self) -> Result<SecretKey, String> {
-        if !self.configured.is_empty() {
-            return SecretKey::from_hex(&self.configured)
-                .map_err(|e| format!("booking.secret_key：{e}"));
-        }
-        let path = &self.file;
-        match std::fs::read_to_string(path) {
-            Ok(s) => SecretKey::from_hex(&s).map_err(|e| format!("{}：{e}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                use rand::RngCore;
-                let mut k = [0u8; 32];
-                rand::rngs::OsRng.fill_bytes(&mut k);
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| format!("{}：{e}", dir.display()))?;
-                }
-                match write_private(path, &hex::encode(k)) {
-                    Ok(()) => Ok(SecretKey::from_bytes(&k)),
-                    // Another process made it first: use theirs.
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                        let s = std::fs::read_to_string(path)
-                            .map_err(|e| format!("{}：{e}", path.display()))?;
-                        SecretKey::from_hex(&s).map_err(|e| format!("{}：{e}", path.display()))
-                    }
-                    Err(e) => Err(format!("无法写入 {}：{e}", path.display())),
-                }
-            }
-            Err(e) => Err(format!("无法读取 {}：{e}", path.display())),
-        }
-    }
-}
-
-fn write_private(path: &std::path::Path, content: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(path)?;
-    f.write_all(content.as_bytes())
-}

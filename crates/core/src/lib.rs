@@ -10,6 +10,7 @@ pub mod id_card;
 pub mod mask;
 pub mod money;
 pub mod role;
+pub mod secret;
 pub mod time;
 
 pub use codes::{CodeTable, Sex};

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod db;
 pub mod migrate;
 pub mod outbox;
+pub mod secret_key;
 pub mod testing;
 
 pub use db::{Backend, Db, DbConfig, StoreError, is_unique_violation};

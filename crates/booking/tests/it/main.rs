@@ -52,7 +52,7 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
 }
 
 pub fn key() -> SecretKey {
-    SecretKey::from_bytes(&[42u8; 32])
+    yiqiao_booking::domain::secret::key_from_bytes(&[42u8; 32])
 }
 
 /// The platform API served on a free local port, with one app.
