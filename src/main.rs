@@ -202,6 +202,19 @@ enum UserCommand {
     },
     /// List people and their roles.
     List,
+    /// Link a person's account to the HIS staff member (工号) they are: 3505 takes the
+    /// pharmacist's name and practice licence from it. `yiqiao user link yaofang Y0101`.
+    Link {
+        /// User name.
+        user: String,
+        /// HIS staff code (工号); must be on the HIS staff list.
+        staff_code: String,
+    },
+    /// Remove the link between a person's account and a HIS staff member.
+    Unlink {
+        /// User name.
+        user: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -558,13 +571,46 @@ async fn run(cli: Cli, config: Config) -> anyhow::Result<std::process::ExitCode>
                 UserCommand::List => {
                     for u in yiqiao_web::auth::store::list(&*db).await? {
                         println!(
-                            "{}\t{}\t{}\t{}",
+                            "{}\t{}\t{}\t{}\t{}",
                             u.username,
                             u.display_name,
                             u.roles,
-                            if u.active { "启用" } else { "停用" }
+                            if u.active { "启用" } else { "停用" },
+                            u.his_staff_code.as_deref().unwrap_or("-")
                         );
                     }
+                }
+                UserCommand::Link { user, staff_code } => {
+                    let u = yiqiao_web::auth::store::find_by_username(&*db, &user)
+                        .await?
+                        .with_context(|| format!("没有用户「{user}」"))?;
+                    let txn = db.begin_write().await?;
+                    let u = yiqiao_web::auth::store::link_staff(
+                        &txn,
+                        u.id,
+                        Some(&staff_code),
+                        &actor,
+                        now,
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    txn.commit().await?;
+                    println!(
+                        "已将用户 {} 关联到 HIS 工号 {}",
+                        u.username,
+                        u.his_staff_code.as_deref().unwrap_or("")
+                    );
+                }
+                UserCommand::Unlink { user } => {
+                    let u = yiqiao_web::auth::store::find_by_username(&*db, &user)
+                        .await?
+                        .with_context(|| format!("没有用户「{user}」"))?;
+                    let txn = db.begin_write().await?;
+                    yiqiao_web::auth::store::link_staff(&txn, u.id, None, &actor, now)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                    txn.commit().await?;
+                    println!("已解除用户 {} 与 HIS 工号的关联", u.username);
                 }
             }
         }

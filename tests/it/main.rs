@@ -8,6 +8,7 @@ use std::time::Duration;
 mod booking;
 mod drg;
 mod tracecode;
+mod users;
 mod visitpage;
 
 const BIN: &str = env!("CARGO_BIN_EXE_yiqiao");

@@ -29,5 +29,6 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m1003_his_visit::Up),
         Box::new(migrations::m1004_his_pharmacy::Up),
         Box::new(migrations::m1005_his_inpatient::Up),
+        Box::new(migrations::m1006_his_ward_order_doctor::Up),
     ]
 }

@@ -41,6 +41,7 @@ pub async fn serve_as_header_role(
                     username: format!("u_{}", role.as_str()),
                     display_name: role.label().into(),
                     roles: vec![role],
+                    his_staff_code: None,
                     csrf: csrf.into(),
                 });
             }

@@ -14,6 +14,9 @@ pub struct CurrentUser {
     pub username: String,
     pub display_name: String,
     pub roles: Vec<Role>,
+    /// The HIS staff member (工号) this account is linked to: who the person is in the HIS,
+    /// and so whose practice licence goes into messages that must name one (NHSA 3505).
+    pub his_staff_code: Option<String>,
     /// This session's token for forms.
     pub csrf: String,
 }

@@ -16,6 +16,9 @@ pub struct Actor {
     pub kind: ActorKind,
     /// A username, a HIS client name, a platform app id, or the name of a system job.
     pub name: String,
+    /// The HIS staff member (工号) a person's account is linked to, for messages that must name
+    /// the licensed person (the pharmacist of an NHSA 3505). Not part of the audit row.
+    pub his_staff_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,18 +46,26 @@ impl Actor {
         Actor {
             kind: ActorKind::Person,
             name: name.into(),
+            his_staff_code: None,
         }
     }
     pub fn machine(name: impl Into<String>) -> Self {
         Actor {
             kind: ActorKind::Machine,
             name: name.into(),
+            his_staff_code: None,
         }
+    }
+    /// The same person, linked to a HIS staff member (工号).
+    pub fn with_his_staff(mut self, code: Option<String>) -> Self {
+        self.his_staff_code = code;
+        self
     }
     pub fn system(name: impl Into<String>) -> Self {
         Actor {
             kind: ActorKind::System,
             name: name.into(),
+            his_staff_code: None,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct TraceState {
     pub clock: Arc<dyn Clock>,
     /// When ward dispensing is uploaded (`[tracecode] ward_upload`).
     pub ward_upload: crate::domain::ward::WardUpload,
+    /// How split quantities are traced (`[tracecode] split_policy`).
+    pub split_policy: crate::domain::split::SplitPolicy,
 }
 
 /// 药库: keeps the catalogue's identification codes and policies.
@@ -206,6 +208,18 @@ fn api_routes() -> Routes<TraceState> {
             post(draw_split),
         )
         .api(
+            Method::DELETE,
+            "/api/tracecode/dispenses/{id}/split-draws/{draw}",
+            DISPENSERS,
+            delete(undo_split),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/dispenses/{id}/reads",
+            DISPENSERS,
+            post(read_dispense),
+        )
+        .api(
             Method::POST,
             "/api/tracecode/dispenses/{id}/split-returns",
             DISPENSERS,
@@ -272,6 +286,18 @@ fn api_routes() -> Routes<TraceState> {
             "/api/tracecode/ward/{id}/scans",
             WARD,
             post(scan_ward),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/reads",
+            WARD,
+            post(read_ward),
+        )
+        .api(
+            Method::POST,
+            "/api/tracecode/ward/{id}/split-draws",
+            WARD,
+            post(draw_ward_split),
         )
         .api(
             Method::POST,
@@ -725,7 +751,14 @@ async fn confirm_dispense(
     Path(id): Path<String>,
 ) -> Result<Json<dispense::DispenseView>, AppError> {
     let id = dispense_id(&id)?;
-    let v = dispense::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    let v = dispense::confirm(
+        &s.db,
+        s.split_policy,
+        id,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
     Ok(Json(v))
 }
 
@@ -794,7 +827,7 @@ async fn return_dispensed(
         id,
         &b.code,
         b.quarantine,
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await?;
@@ -813,9 +846,54 @@ async fn draw_split(
     let b: IdentifyBody = json_body(&headers, &body)?;
     let ok = crate::store::split::draw(
         &s.db,
+        s.split_policy,
         id,
         &b.code,
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+/// Undoes a draw of an open dispense: its units go back into the package.
+async fn undo_split(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path((id, draw)): Path<(String, String)>,
+) -> Result<Json<crate::store::split::SplitUndone>, AppError> {
+    let id = dispense_id(&id)?;
+    let draw: i64 = draw
+        .parse()
+        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchDraw))?;
+    let r = crate::store::split::undo_draw(
+        &s.db,
+        id,
+        draw,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(r))
+}
+
+/// The one scan field: a whole package, or under `draw` an opened package's code for a line's
+/// split quantity (`kind` says which).
+async fn read_dispense(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<dispense::Scanned>, AppError> {
+    let id = dispense_id(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    let ok = dispense::read(
+        &s.db,
+        s.split_policy,
+        id,
+        &b.code,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await?;
@@ -836,7 +914,7 @@ async fn return_split(
         &s.db,
         id,
         &b.code,
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await?;
@@ -928,6 +1006,53 @@ async fn scan_ward(
     Ok(Json(ok))
 }
 
+/// The ward page's one scan field: a whole package, or under `draw` an opened package for a
+/// line's split quantity (`kind` says which).
+async fn read_ward(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ward::WardScanned>, AppError> {
+    let id = ward_id(&id)?;
+    let b: WardScanBody = json_body(&headers, &body)?;
+    let ok = ward::read(
+        &s.db,
+        s.split_policy,
+        id,
+        &b.code,
+        b.patient(),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
+/// 拆零扫码 on the ward: the opened package's code for a ward line's split quantity.
+async fn draw_ward_split(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::store::split::WardSplitDrawn>, AppError> {
+    let id = ward_id(&id)?;
+    let b: WardScanBody = json_body(&headers, &body)?;
+    let ok = crate::store::split::draw_ward(
+        &s.db,
+        s.split_policy,
+        id,
+        &b.code,
+        b.patient(),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
+    Ok(Json(ok))
+}
+
 async fn uncollected_ward_line(
     State(s): State<TraceState>,
     me: CurrentUser,
@@ -962,7 +1087,8 @@ async fn confirm_ward(
         &s.db,
         id,
         s.ward_upload,
-        &Actor::person(me.actor()),
+        s.split_policy,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await?;
@@ -983,7 +1109,7 @@ async fn return_ward(
         id,
         &b.code,
         b.quarantine,
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await?;
@@ -1001,8 +1127,13 @@ async fn settle_ward_patient(
     me: CurrentUser,
     Path(patient): Path<String>,
 ) -> Result<Json<Settled>, AppError> {
-    let messages =
-        ward::settle_patient(&s.db, &patient, &Actor::person(me.actor()), s.clock.now()).await?;
+    let messages = ward::settle_patient(
+        &s.db,
+        &patient,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
     Ok(Json(Settled { messages }))
 }
 

@@ -9,7 +9,7 @@ use crate::domain::code::CodeError;
 use crate::domain::dispense::DispenseError;
 use crate::domain::receipt::ReceiptError;
 use crate::domain::supplier_return::SupplierReturnError;
-use crate::domain::upload::UploadError;
+use crate::domain::upload::{PharmacistError, UploadError};
 use crate::domain::ward::WardError;
 
 yiqiao_http::app_error_from!(
@@ -18,6 +18,7 @@ yiqiao_http::app_error_from!(
     ReceiptError,
     DispenseError,
     UploadError,
+    PharmacistError,
     WardError,
     SupplierReturnError
 );
@@ -35,6 +36,8 @@ pub enum TraceError {
     Dispense(#[from] DispenseError),
     #[error(transparent)]
     Upload(#[from] UploadError),
+    #[error(transparent)]
+    Pharmacist(#[from] PharmacistError),
     #[error(transparent)]
     Ward(#[from] WardError),
     #[error(transparent)]
@@ -54,6 +57,7 @@ impl From<TraceError> for AppError {
             TraceError::Receipt(e) => e.into(),
             TraceError::Dispense(e) => e.into(),
             TraceError::Upload(e) => e.into(),
+            TraceError::Pharmacist(e) => e.into(),
             TraceError::Ward(e) => e.into(),
             TraceError::SupplierReturn(e) => e.into(),
             TraceError::Import(fields) => {

@@ -45,5 +45,6 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m4009_trace_relation::Up),
         Box::new(migrations::m4010_trace_refusal::Up),
         Box::new(migrations::m4011_trace_split::Up),
+        Box::new(migrations::m4012_trace_ward_split::Up),
     ]
 }

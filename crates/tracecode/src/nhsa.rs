@@ -7,6 +7,13 @@
 //! sent, from the configuration. The outbox id is `yyyyMMddHHmmss` + a 4-digit sequence, fixed
 //! at queueing; the wire `msgid` is the institution code followed by it, so a resend carries the
 //! same `msgid`.
+//!
+//! Counts (`sel_retn_cnt` of 3505/3506, `inv_cnt` of 3501): the field list gives no unit for
+//! `sel_retn_cnt`, so a whole-package sale counts packages (one per code, `trdn_flag` 0) and a
+//! split draw (拆零) counts the smallest units drawn from the opened package (`trdn_flag` 1, that
+//! package's code): the split-off unit is what was sold, and several draws from one box add up
+//! to what it held. A stock-take counts packages (按最小计价包装单位), an opened package as the
+//! fraction it has left ([`inv_cnt`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -38,6 +45,10 @@ pub struct TracecodeConfig {
     /// When ward dispensing is uploaded (3505/3506): `dispensing` (at confirmation) or
     /// `settlement` (at the patient's settlement).
     pub ward_upload: crate::domain::ward::WardUpload,
+    /// How split quantities (拆零) are traced: `draw` (拆零扫码: the opened package's code is
+    /// scanned once and its smallest units drawn down over several dispensings) or `no_code`
+    /// (拆零免扫).
+    pub split_policy: crate::domain::split::SplitPolicy,
 }
 
 impl Default for TracecodeConfig {
@@ -53,6 +64,7 @@ impl Default for TracecodeConfig {
             dev_no: String::new(),
             flat_trac_codg: false,
             ward_upload: crate::domain::ward::WardUpload::Dispensing,
+            split_policy: crate::domain::split::SplitPolicy::Draw,
         }
     }
 }
@@ -364,7 +376,10 @@ pub struct StockTake {
     pub drug: DrugFacts,
     pub batch: BatchFacts,
     pub date: NaiveDate,
+    /// Whole packages in stock.
     pub count: i64,
+    /// Opened packages (拆零) still holding units: in stock with what they have left.
+    pub opened: Vec<OpenedPackage>,
     pub memo: Option<String>,
     pub codes: Vec<String>,
 }
@@ -383,6 +398,30 @@ pub struct StockChange {
     pub codes: Vec<String>,
 }
 
+/// An opened package (拆零) counted at a stock-take: the smallest units it has left of what it
+/// held when whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedPackage {
+    pub units_left: i64,
+    pub units: i64,
+}
+
+/// `inv_cnt` (num 16,2, in packages): the whole packages, plus each opened package as the
+/// fraction it has left, to two decimals (half up). Without opened packages, a whole number.
+pub fn inv_cnt(whole: i64, opened: &[OpenedPackage]) -> Value {
+    if opened.is_empty() {
+        return json!(whole);
+    }
+    let hundredths: i64 = whole.saturating_mul(100)
+        + opened
+            .iter()
+            .filter(|o| o.units > 0)
+            .map(|o| (o.units_left.max(0) * 200 + o.units) / (2 * o.units))
+            .sum::<i64>();
+    let cnt = hundredths as f64 / 100.0;
+    json!(cnt)
+}
+
 /// A record as its `input` node, field for field.
 pub fn stock_take(r: &StockTake) -> Value {
     json!({"invinfo": {
@@ -391,7 +430,7 @@ pub fn stock_take(r: &StockTake) -> Value {
         "fixmedins_hilist_name": r.drug.hilist_name,
         "rx_flag": rx_flag(r.drug.rx),
         "invdate": date(r.date),
-        "inv_cnt": r.count,
+        "inv_cnt": inv_cnt(r.count, &r.opened),
         "manu_lotnum": r.batch.lotnum,
         "fixmedins_bchno": r.batch.bchno,
         "manu_date": date(r.batch.manu_date),
@@ -570,8 +609,13 @@ pub fn msgid(cfg: &TracecodeConfig, message_no: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Queued {
     pub infno: String,
+    /// 经办人: the HIS staff code of a linked account, else the user name.
     pub opter: String,
     pub opter_name: String,
+    /// The HIS staff member (工号) the account that caused it is linked to: a resend names the
+    /// same pharmacist, with his licence as the HIS now has it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_code: Option<String>,
     pub input: Value,
     /// What the record was built from, so that a resend after a fix (the drug's NHSA code,
     /// a pharmacist's 执业资格证号) rebuilds it from the corrected data.
@@ -597,6 +641,9 @@ pub enum Source {
     /// Smallest units drawn from one opened package (拆零, `trdn_flag` 1): 3505, or 3506 when
     /// `returned`.
     SplitSale { draw_id: i64, returned: bool },
+    /// Smallest units drawn from one opened package for a ward line (拆零, `trdn_flag` 1):
+    /// 3505, or 3506 when `returned`.
+    WardSplitSale { draw_id: i64, returned: bool },
     /// Codes of one ward line (住院病区发药) from one batch: 3505, or 3506 when `returned`.
     WardSale {
         ward_line_id: i64,
@@ -692,6 +739,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_opened_package_counts_at_stock_take_as_the_fraction_it_has_left() {
+        let o = |units_left, units| OpenedPackage { units_left, units };
+        assert_eq!(inv_cnt(3, &[]), json!(3));
+        assert_eq!(inv_cnt(3, &[o(18, 24)]), json!(3.75));
+        assert_eq!(inv_cnt(0, &[o(1, 3), o(2, 3)]), json!(1.0));
+        assert_eq!(inv_cnt(2, &[o(1, 24)]), json!(2.04));
+    }
+
+    #[test]
     fn every_field_list_carries_its_required_fields() {
         let drug = DrugFacts {
             med_list_codg: "XA01".into(),
@@ -760,6 +816,7 @@ mod tests {
                     batch: batch.clone(),
                     date: batch.manu_date,
                     count: 3,
+                    opened: vec![],
                     memo: None,
                     codes: vec![],
                 }),

@@ -98,6 +98,11 @@ pub fn routes() -> Routes<TraceState> {
             post(dispense_confirm),
         )
         .page_post(
+            "/tracecode/dispenses/{id}/split-draws/{draw}/undo",
+            DISPENSERS,
+            post(dispense_undo_draw),
+        )
+        .page_post(
             "/tracecode/dispenses/{id}/return",
             DISPENSERS,
             post(dispense_return),
@@ -693,6 +698,11 @@ struct DispensePage {
     shell: Shell,
     d: DispenseView,
     verdict: Option<Verdict>,
+    /// Split quantities are drawn from opened packages (拆零扫码), else they need no code.
+    draws_split: bool,
+    policy_label: &'static str,
+    /// The split draws of this dispense, oldest first.
+    draws: Vec<crate::store::entities::split_draw::Model>,
 }
 
 impl DispensePage {
@@ -701,6 +711,23 @@ impl DispensePage {
     }
     fn total_scanned(&self) -> i64 {
         self.d.lines.iter().map(|l| l.scanned).sum()
+    }
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+    /// 处方行 of a draw, by its dispense line.
+    fn line_no_of(&self, line_id: &i64) -> i64 {
+        self.d
+            .lines
+            .iter()
+            .find(|l| l.id == *line_id)
+            .map(|l| l.rx_line_no)
+            .unwrap_or(0)
+    }
+    /// The line may still be recorded as uncollected: whole packages or (under draw) split
+    /// units are missing.
+    fn owing(&self, l: &crate::store::dispense::DispenseLineView) -> bool {
+        l.scanned < l.required || (self.draws_split && l.split_drawn < l.split_qty)
     }
 }
 
@@ -714,7 +741,18 @@ async fn render_dispense(
     let d = dp::get(&*s.db, id)
         .await?
         .ok_or(DispenseError::NoSuchDispense)?;
-    html(status, &DispensePage { shell, d, verdict })
+    let draws = crate::store::split::draws_of(&*s.db, id).await?;
+    html(
+        status,
+        &DispensePage {
+            shell,
+            d,
+            verdict,
+            draws_split: s.split_policy.draws(),
+            policy_label: s.split_policy.label(),
+            draws,
+        },
+    )
 }
 
 async fn dispense_page(
@@ -755,8 +793,9 @@ async fn dispense_scan(
     CsrfForm(f): CsrfForm<ScanForm>,
 ) -> Result<Response, AppError> {
     let id = dispense_id(&id)?;
-    match dp::scan(
+    match dp::read(
         &s.db,
+        s.split_policy,
         id,
         &f.code,
         &Actor::person(me.actor()),
@@ -764,12 +803,68 @@ async fn dispense_scan(
     )
     .await
     {
-        Ok(ok) => {
+        Ok(dp::Scanned::Whole(ok)) => {
             let verdict = Verdict {
                 ok: true,
                 text: format!(
                     "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
                     ok.drug_name, ok.rx_line_no, ok.scanned, ok.required
+                ),
+            };
+            render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
+        }
+        Ok(dp::Scanned::Draw(ok)) => {
+            let verdict = Verdict {
+                ok: true,
+                text: draw_verdict(&ok),
+            };
+            render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_dispense(&s, shell, id, e).await,
+    }
+}
+
+/// The verdict of a draw, as the page script words it too.
+fn draw_verdict(ok: &crate::store::split::SplitDrawn) -> String {
+    format!(
+        "✓ 拆零 {} 第 {} 行 扣 {}{u}（拆零 {}{u}，已扣 {}{u}），此盒余 {}{u}",
+        ok.drug_name,
+        ok.rx_line_no,
+        ok.units,
+        ok.split_qty,
+        ok.split_drawn,
+        ok.units_left,
+        u = ok.unit
+    )
+}
+
+/// Undoes a draw without JavaScript: the page again, with the verdict.
+async fn dispense_undo_draw(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path((id, draw)): Path<(String, String)>,
+    CsrfForm(_f): CsrfForm<ScanForm>,
+) -> Result<Response, AppError> {
+    let id = dispense_id(&id)?;
+    let draw: i64 = draw
+        .parse()
+        .map_err(|_| AppError::from(DispenseError::NoSuchDraw))?;
+    match crate::store::split::undo_draw(
+        &s.db,
+        id,
+        draw,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await
+    {
+        Ok(u) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "已撤销第 {} 行的拆零扣减 {}（{} 个最小单位已退回此盒）",
+                    u.rx_line_no, u.key, u.units
                 ),
             };
             render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
@@ -818,7 +913,15 @@ async fn dispense_confirm(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let id = dispense_id(&id)?;
-    match dp::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
+    match dp::confirm(
+        &s.db,
+        s.split_policy,
+        id,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/tracecode/dispenses/{id}")).into_response()),
         Err(e) => refused_dispense(&s, shell, id, e).await,
     }
@@ -878,12 +981,38 @@ async fn dispense_return(
 ) -> Result<Response, AppError> {
     let id = dispense_id(&id)?;
     let quarantine = f.quarantine.is_some();
+    // The one return field: an opened box this dispense drew split units from takes them back.
+    if let Ok(code) = crate::domain::code::TraceCode::parse(&f.code)
+        && crate::store::split::drew_from(&*s.db, id, &code.key()).await?
+    {
+        return match crate::store::split::return_draw(
+            &s.db,
+            id,
+            &f.code,
+            &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+            s.clock.now(),
+        )
+        .await
+        {
+            Ok(r) => {
+                let verdict = Verdict {
+                    ok: true,
+                    text: format!(
+                        "✓ 已退回拆零 {} 个最小单位到开封包装 {}（此盒现余 {}）",
+                        r.units, r.key, r.units_left
+                    ),
+                };
+                render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
+            }
+            Err(e) => refused_dispense(&s, shell, id, e).await,
+        };
+    }
     match dp::return_code(
         &s.db,
         id,
         &f.code,
         quarantine,
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await
@@ -1101,6 +1230,16 @@ struct WardPage {
     verdict: Option<Verdict>,
     settle_mode: bool,
     upload_label: &'static str,
+    /// Split quantities are drawn from opened packages (拆零扫码), else they need no code.
+    draws_split: bool,
+    policy_label: &'static str,
+}
+
+impl WardPage {
+    /// The line may still be recorded as uncollected.
+    fn owing(&self, l: &WardLineView) -> bool {
+        l.scanned < l.required || (self.draws_split && l.split_drawn < l.split_qty)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -1144,6 +1283,8 @@ async fn render_ward(
             verdict,
             settle_mode: s.ward_upload == WardUpload::Settlement,
             upload_label: s.ward_upload.label(),
+            draws_split: s.split_policy.draws(),
+            policy_label: s.split_policy.label(),
         },
     )
 }
@@ -1199,8 +1340,9 @@ async fn ward_scan(
     let id = ward_id(&id)?;
     let patient = f.patient_id.trim();
     let chosen = Some(patient).filter(|p| !p.is_empty());
-    match wd::scan(
+    match wd::read(
         &s.db,
+        s.split_policy,
         id,
         &f.code,
         chosen,
@@ -1209,7 +1351,23 @@ async fn ward_scan(
     )
     .await
     {
-        Ok(ok) => {
+        Ok(wd::WardScanned::Draw(ok)) => {
+            let verdict = Verdict {
+                ok: true,
+                text: format!(
+                    "✓ 拆零 {}{} 扣 {}{u}（拆零 {}{u}，已扣 {}{u}），此盒余 {}{u}",
+                    ok.bed_no.map(|b| format!("{b}床 ")).unwrap_or_default(),
+                    ok.drug_name,
+                    ok.units,
+                    ok.split_qty,
+                    ok.split_drawn,
+                    ok.units_left,
+                    u = ok.unit
+                ),
+            };
+            render_ward(&s, shell, id, patient, StatusCode::OK, Some(verdict)).await
+        }
+        Ok(wd::WardScanned::Whole(ok)) => {
             let verdict = Verdict {
                 ok: true,
                 text: format!(
@@ -1264,7 +1422,8 @@ async fn ward_confirm(
         &s.db,
         id,
         s.ward_upload,
-        &Actor::person(me.actor()),
+        s.split_policy,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await
@@ -1287,7 +1446,7 @@ async fn ward_return(
         id,
         &f.code,
         f.quarantine.is_some(),
-        &Actor::person(me.actor()),
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
         s.clock.now(),
     )
     .await
@@ -1295,11 +1454,14 @@ async fn ward_return(
         Ok(r) => {
             let verdict = Verdict {
                 ok: true,
-                text: format!(
-                    "✓ 已退回：{}（{}）",
-                    r.key,
-                    crate::domain::receipt::state_label(&r.state)
-                ),
+                text: match r.split_units {
+                    Some(n) => format!("✓ 已退回拆零 {n} 个最小单位到开封包装 {}", r.key),
+                    None => format!(
+                        "✓ 已退回：{}（{}）",
+                        r.key,
+                        crate::domain::receipt::state_label(&r.state)
+                    ),
+                },
             };
             render_ward(&s, shell, id, "", StatusCode::OK, Some(verdict)).await
         }
@@ -1322,7 +1484,13 @@ async fn ward_settle(
 ) -> Result<Response, AppError> {
     let id = ward_id(&id)?;
     let patient = f.patient_id.trim().to_owned();
-    let n = wd::settle_patient(&s.db, &patient, &Actor::person(me.actor()), s.clock.now()).await?;
+    let n = wd::settle_patient(
+        &s.db,
+        &patient,
+        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        s.clock.now(),
+    )
+    .await?;
     let verdict = Verdict {
         ok: true,
         text: format!("✓ 已排队 {n} 条医保销售上传（3505）"),
@@ -1573,8 +1741,8 @@ async fn stock_take_post(
     )
     .await?;
     let notice = format!(
-        "已排队盘存上传：库位 {} 共 {} 个批次、{} 个追溯码",
-        t.location, t.batches, t.codes
+        "已排队盘存上传：库位 {} 共 {} 个批次、{} 个追溯码（其中拆零开封 {} 盒，按余量折算计入库存数量）",
+        t.location, t.batches, t.codes, t.opened
     );
     render_stock(&s, shell, StatusCode::OK, Some(notice), None).await
 }

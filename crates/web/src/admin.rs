@@ -31,6 +31,7 @@ pub fn routes() -> Routes<AppState> {
             ADMIN,
             routing::post(user_password),
         )
+        .page_post("/admin/users/{id}/staff", ADMIN, routing::post(user_staff))
         .page_get("/admin/outbox", OUTBOX, routing::get(outbox_page))
         .page_post(
             "/admin/outbox/{id}/retry",
@@ -152,6 +153,8 @@ async fn user_create(
 struct UserPage {
     shell: Shell,
     user: users::User,
+    /// The linked HIS staff member as the HIS has him: name and 执业资格证号.
+    staff: Option<(String, Option<String>)>,
     roles: Vec<(&'static str, &'static str, bool)>,
     error: Option<String>,
     notice: Option<String>,
@@ -168,6 +171,16 @@ async fn render_user(
     let user = users::get(&*state.db, id)
         .await?
         .ok_or_else(|| AppError::not_found("没有这个用户"))?;
+    let staff = match &user.his_staff_code {
+        Some(code) => {
+            use sea_orm::EntityTrait;
+            yiqiao_his::store::entities::staff::Entity::find_by_id(code.clone())
+                .one(&*state.db)
+                .await?
+                .map(|s| (s.name, s.licence_no))
+        }
+        None => None,
+    };
     let held = user.role_list();
     let roles = Role::ALL
         .iter()
@@ -176,6 +189,7 @@ async fn render_user(
     let page = UserPage {
         shell,
         user,
+        staff,
         roles,
         error,
         notice,
@@ -255,6 +269,30 @@ async fn settle_user_change<T>(
             render_user(state, shell, id, err.status(), Some(err.body.message), None).await
         }
     }
+}
+
+#[derive(Deserialize)]
+struct StaffForm {
+    /// 工号; empty unlinks.
+    #[serde(default)]
+    staff_code: String,
+}
+
+async fn user_staff(
+    State(state): State<AppState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<i64>,
+    CsrfForm(f): CsrfForm<StaffForm>,
+) -> Result<Response, AppError> {
+    let code = Some(f.staff_code.trim()).filter(|c| !c.is_empty());
+    let txn = state.db.begin_write().await?;
+    let result = users::link_staff(&txn, id, code, &Actor::person(me.actor()), state.now()).await;
+    let notice = match code {
+        Some(c) => format!("已关联 HIS 工号 {c}"),
+        None => "已解除与 HIS 工号的关联".to_owned(),
+    };
+    settle_user_change(&state, shell, id, txn, result, &notice).await
 }
 
 #[derive(Deserialize)]

@@ -230,6 +230,7 @@ impl App {
             db: db.clone(),
             clock,
             ward_upload: state.config.tracecode.ward_upload,
+            split_policy: state.config.tracecode.split_policy,
         });
         let (router, routes) = own
             .merge(his)

@@ -30,6 +30,12 @@ pub const DEMO_ACCOUNTS: &[(&str, &str, Role)] = &[
     ("gongchengshi", "驻场工程师 冯工", Role::Engineer),
 ];
 
+/// Demo accounts linked to the demo HIS's staff (工号), whose practice licences the NHSA sales
+/// (3505) name: the outpatient pharmacist, the drug-store keeper (a pharmacist of the herbal
+/// pharmacy) and the ward nurse.
+pub const DEMO_STAFF_LINKS: &[(&str, &str)] =
+    &[("yaofang", "F001"), ("yaoku", "F004"), ("hushi", "N001")];
+
 /// What `load` did, printed by `yiqiao demo`.
 #[derive(Debug)]
 pub struct DemoSummary {
@@ -71,7 +77,14 @@ impl std::fmt::Display for DemoSummary {
         }
         writeln!(f, "演示账号（密码均为 {DEMO_PASSWORD}）：")?;
         for (user, name, role) in DEMO_ACCOUNTS {
-            writeln!(f, "  {user:<14}{name}（{}）", role.label())?;
+            match DEMO_STAFF_LINKS.iter().find(|(u, _)| u == user) {
+                Some((_, staff)) => writeln!(
+                    f,
+                    "  {user:<14}{name}（{}，HIS 工号 {staff}）",
+                    role.label()
+                )?,
+                None => writeln!(f, "  {user:<14}{name}（{}）", role.label())?,
+            }
         }
         Ok(())
     }
@@ -149,6 +162,16 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
         s.ward_dispensing,
         s.inpatient_cases
     );
+    let txn = db.begin_write().await?;
+    for (user, staff) in DEMO_STAFF_LINKS {
+        let Some(u) = crate::auth::store::find_by_username(&txn, user).await? else {
+            continue;
+        };
+        crate::auth::store::link_staff(&txn, u.id, Some(staff), &actor, now)
+            .await
+            .map_err(|e| DemoError::Account(e.to_string()))?;
+    }
+    txn.commit().await?;
     let tracecode = yiqiao_tracecode::demo::load(db, now)
         .await
         .map_err(|e| DemoError::Tracecode(e.to_string()))?

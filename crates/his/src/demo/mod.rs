@@ -871,11 +871,19 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
             orders,
         ));
     }
+    // Each bed's orders are written by one of the 呼吸内科 doctors (chosen by bed, so the
+    // random sequence — and with it the rest of the demo — stays as it was).
+    let ward_doctors: Vec<&str> = clinical
+        .first()
+        .and_then(|d| doctors.get(d.code))
+        .map(|ds| ds.iter().map(|d| d.code.as_str()).collect())
+        .unwrap_or_default();
     let mut lists = Vec::new();
     for back in (0..opts.ward_days).rev() {
         let day = today - Duration::days(i64::from(back));
         let mut lines = Vec::new();
-        for (p, admission_no, bed, orders) in &lying {
+        for (b, (p, admission_no, bed, orders)) in lying.iter().enumerate() {
+            let doctor = ward_doctors.get(b % ward_doctors.len().max(1)).copied();
             for (k, (drug, qty, long)) in orders.iter().enumerate() {
                 let Some(d) = western.get(drug % western.len().max(1)) else {
                     continue;
@@ -885,7 +893,8 @@ fn generate(opts: &DemoOptions, today: NaiveDate, names: &Names) -> Hospital {
                     "order_id": format!("YZ{}{:02}", &admission_no[2..], k + 1),
                     "order_kind": if *long { "long" } else { "temporary" },
                     "drug_code": d.code, "quantity": qty,
-                    "mdtrt_id": format!("MZY{}", &admission_no[2..])}));
+                    "mdtrt_id": format!("MZY{}", &admission_no[2..]),
+                    "ordering_doctor_code": doctor}));
             }
         }
         if !lines.is_empty() {

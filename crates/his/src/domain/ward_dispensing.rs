@@ -17,7 +17,8 @@ use super::{Kind, Record, Ref, check_unique_line_nos, field, local_datetime};
     "issued_at": "2026-11-02 10:00:00",
     "lines": [{"line_no": 1, "patient_id": "P0001", "admission_no": "ZY2026001234",
         "bed_no": "12", "order_id": "YZ20261101001", "order_kind": "long",
-        "drug_code": "X0001", "quantity": 3, "mdtrt_id": null}]}))]
+        "drug_code": "X0001", "quantity": 3, "mdtrt_id": null,
+        "ordering_doctor_code": "D001"}]}))]
 pub struct WardDispensing {
     /// 病区 (a department code that exists).
     pub ward_code: String,
@@ -52,6 +53,11 @@ pub struct WardLine {
     pub quantity: i64,
     /// 医保就诊 ID `mdtrt_id` of the stay (≤ 30).
     pub mdtrt_id: Option<String>,
+    /// 开嘱医生: the staff code of the doctor who wrote the order (a staff code that exists).
+    /// Optional; the NHSA sale names the stay's doctor when it is absent. Left out of the
+    /// record's hash when absent, so lists sent before it existed still count as unchanged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ordering_doctor_code: Option<String>,
 }
 
 impl WardLine {
@@ -65,6 +71,7 @@ impl WardLine {
         let drug_code = id_ref(r, "drug_code");
         let quantity = r.int("quantity", 1, MAX_QUANTITY, "");
         let mdtrt_id = r.opt_text("mdtrt_id", 30);
+        let ordering_doctor_code = opt_id_ref(r, "ordering_doctor_code");
         Some(WardLine {
             line_no: line_no?,
             patient_id: patient_id?,
@@ -75,6 +82,7 @@ impl WardLine {
             drug_code: drug_code?,
             quantity: quantity?,
             mdtrt_id,
+            ordering_doctor_code: ordering_doctor_code?,
         })
     }
 }
@@ -124,6 +132,13 @@ impl Record for WardDispensing {
                 Kind::Drug,
                 &l.drug_code,
             ));
+            if let Some(d) = &l.ordering_doctor_code {
+                refs.push(Ref::new(
+                    field(k, &format!("lines[{i}].ordering_doctor_code")),
+                    Kind::Staff,
+                    d,
+                ));
+            }
         }
         refs
     }

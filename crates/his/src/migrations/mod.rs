@@ -7,6 +7,7 @@ pub mod m1002_his_master;
 pub mod m1003_his_visit;
 pub mod m1004_his_pharmacy;
 pub mod m1005_his_inpatient;
+pub mod m1006_his_ward_order_doctor;
 
 /// A foreign key `from.col → to.col`.
 pub(crate) fn fk(

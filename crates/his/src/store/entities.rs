@@ -339,6 +339,8 @@ pub mod ward_dispensing_line {
         pub drug_code: String,
         pub quantity: i64,
         pub mdtrt_id: Option<String>,
+        /// 开嘱医生: the staff code of the doctor who wrote the order, when the HIS sends it.
+        pub ordering_doctor_code: Option<String>,
     }
 
     no_relations!();

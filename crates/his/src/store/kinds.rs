@@ -678,6 +678,7 @@ impl Persist for WardDispensing {
                         drug_code: l.drug_code,
                         quantity: l.quantity,
                         mdtrt_id: l.mdtrt_id,
+                        ordering_doctor_code: l.ordering_doctor_code,
                     })
                     .collect(),
             },
@@ -728,6 +729,7 @@ impl Persist for WardDispensing {
                         drug_code: l.drug_code.clone(),
                         quantity: l.quantity,
                         mdtrt_id: l.mdtrt_id.clone(),
+                        ordering_doctor_code: l.ordering_doctor_code.clone(),
                     })
                 })
                 .collect();

@@ -75,7 +75,8 @@ pub fn ward_dispensing() -> Value {
     json!({"ward_code": "W01", "issued_at": "2026-11-30 09:30:00",
     "lines": [
         {"line_no": 1, "patient_id": "P0001", "admission_no": "ZY202690001", "bed_no": "12",
-         "order_id": "YZ20269000101", "order_kind": "long", "drug_code": "X0001", "quantity": 3},
+         "order_id": "YZ20269000101", "order_kind": "long", "drug_code": "X0001", "quantity": 3,
+         "ordering_doctor_code": "D001"},
         {"line_no": 2, "patient_id": "P0001", "admission_no": "ZY202690001", "bed_no": "12",
          "order_id": "YZ20269000102", "order_kind": "temporary", "drug_code": "X0001", "quantity": 1}
     ]})

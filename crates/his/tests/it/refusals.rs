@@ -156,6 +156,24 @@ async fn a_missing_reference_is_named() {
         "患者 P0002 与就诊 V0001 的患者 P0001 不一致"
     );
     assert_eq!(s.count("his_prescription").await, 0);
+
+    // A ward line's ordering doctor (开嘱医生) must be on the staff list.
+    s.put("departments", "W01", &fixtures::ward()).await;
+    let mut wd = fixtures::ward_dispensing();
+    wd["lines"][1]["ordering_doctor_code"] = json!("D404");
+    let (status, body) = s.put("ward-dispensing", "WD1", &wd).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["fields"],
+        json!([{"field": "ward-dispensing.lines[1].ordering_doctor_code",
+            "message": "人员 D404 不存在，请先推送人员"}])
+    );
+    assert_eq!(s.count("his_ward_dispensing_line").await, 0);
+    wd["lines"][1]["ordering_doctor_code"] = json!("D001");
+    let (status, body) = s.put("ward-dispensing", "WD1", &wd).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, got) = s.get("ward-dispensing", "WD1").await;
+    assert_eq!(got["record"]["lines"][1]["ordering_doctor_code"], "D001");
 }
 
 #[tokio::test]

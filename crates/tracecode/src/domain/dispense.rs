@@ -12,9 +12,14 @@ use yiqiao_core::{ErrorKind, Refusal};
 
 use super::receipt::state_label;
 
-/// 应扫 and 拆零 of a prescription line: whole packages, and the smallest units left over.
+/// 应扫 and 拆零 of a prescription line: whole packages, and the smallest units left over. An
+/// exempt drug (无码目录, 中药饮片) has neither: nothing of it is traced, so nothing is split off
+/// to be drawn from an opened package either.
 pub fn required_scans(quantity: i64, pack_size: i64, exempt: bool) -> (i64, i64) {
-    if exempt || pack_size < 1 || quantity < 1 {
+    if exempt {
+        return (0, 0);
+    }
+    if pack_size < 1 || quantity < 1 {
         return (0, quantity.max(0));
     }
     (quantity / pack_size, quantity % pack_size)
@@ -122,6 +127,10 @@ pub enum DispenseError {
     PackageShort { left: i64 },
     #[error("此码不是本发药单拆零发出的，不能在此退回拆零数量")]
     NotDrawnHere,
+    #[error("本院拆零免扫（split_policy = no_code）：拆零数量无需扫码，扫完整盒即可确认发药")]
+    SplitNeedsNoCode,
+    #[error("没有这次拆零扣减（可能已撤销）")]
+    NoSuchDraw,
     #[error("还有未扫满的行：{0}（无法扫码的请登记原因）")]
     Incomplete(String),
     #[error("没有处方第 {0} 行")]
@@ -141,7 +150,8 @@ impl Refusal for DispenseError {
         match self {
             DispenseError::NoSuchPrescription { .. }
             | DispenseError::NoSuchDispense
-            | DispenseError::NoSuchLine(_) => ErrorKind::NotFound,
+            | DispenseError::NoSuchLine(_)
+            | DispenseError::NoSuchDraw => ErrorKind::NotFound,
             DispenseError::NotOpen
             | DispenseError::AlreadyDispensed { .. }
             | DispenseError::AlreadyOnWard => ErrorKind::Conflict,
@@ -176,6 +186,8 @@ impl Refusal for DispenseError {
             DispenseError::PackageUsedUp => "PACKAGE_USED_UP",
             DispenseError::PackageShort { .. } => "PACKAGE_SHORT",
             DispenseError::NotDrawnHere => "NOT_DRAWN_HERE",
+            DispenseError::SplitNeedsNoCode => "SPLIT_NEEDS_NO_CODE",
+            DispenseError::NoSuchDraw => "NO_SUCH_DRAW",
         }
     }
 }
@@ -193,7 +205,7 @@ mod tests {
         assert_eq!(required_scans(48, 24, false), (2, 0));
         assert_eq!(required_scans(30, 24, false), (1, 6));
         assert_eq!(required_scans(10, 24, false), (0, 10));
-        assert_eq!(required_scans(48, 24, true), (0, 48));
+        assert_eq!(required_scans(48, 24, true), (0, 0));
     }
 
     #[test]

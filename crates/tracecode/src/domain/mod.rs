@@ -5,6 +5,7 @@ pub mod code;
 pub mod dispense;
 pub mod receipt;
 pub mod relation;
+pub mod split;
 pub mod supplier_return;
 pub mod upload;
 pub mod ward;

@@ -41,6 +41,43 @@ pub struct WardLineState {
     pub drug_code: String,
     pub required: i64,
     pub scanned: i64,
+    /// 拆零 and how much of it is drawn from opened packages.
+    pub split_qty: i64,
+    pub split_drawn: i64,
+}
+
+/// Which line an opened package of `drug_code` is drawn for: the first line of the drug (of
+/// `patient` when one is chosen) whose split quantity is not yet drawn.
+pub fn choose_split_line<'a>(
+    lines: &'a [WardLineState],
+    drug_code: &str,
+    drug_name: &str,
+    patient: Option<&str>,
+) -> Result<&'a WardLineState, WardError> {
+    let drug = || format!("{drug_name}（{drug_code}）");
+    if let Some(p) = patient
+        && !lines.iter().any(|l| l.patient_id == p)
+    {
+        return Err(WardError::NoSuchPatient {
+            patient: p.chars().take(64).collect(),
+        });
+    }
+    let mut of_drug = lines
+        .iter()
+        .filter(|l| l.drug_code == drug_code && patient.is_none_or(|p| l.patient_id == p))
+        .peekable();
+    if of_drug.peek().is_none() {
+        return Err(match patient {
+            Some(p) if lines.iter().any(|l| l.drug_code == drug_code) => WardError::NotOnPatient {
+                drug: drug(),
+                patient: p.to_owned(),
+            },
+            _ => WardError::NotOnList { drug: drug() },
+        });
+    }
+    of_drug
+        .find(|l| l.split_drawn < l.split_qty)
+        .ok_or_else(|| WardError::NoSplitToDraw { drug: drug() })
 }
 
 /// Which line a code of `drug_code` counts against: the first line of the drug (of `patient`
@@ -114,6 +151,8 @@ pub enum WardError {
         order_id: String,
         required: i64,
     },
+    #[error("{drug} 本发药单没有待发的拆零数量")]
+    NoSplitToDraw { drug: String },
     #[error("还有未扫满的行：{0}（无法扫码的请登记原因）")]
     Incomplete(String),
     #[error("没有发药单第 {0} 行")]
@@ -157,6 +196,7 @@ impl Refusal for WardError {
             WardError::AlreadyDispensed { .. } => "ALREADY_DISPENSED",
             WardError::NotInStock { .. } => "NOT_IN_STOCK",
             WardError::OverScanned { .. } => "OVER_SCANNED",
+            WardError::NoSplitToDraw { .. } => "NO_SPLIT_TO_DRAW",
             WardError::Incomplete(_) => "WARD_DISPENSE_INCOMPLETE",
             WardError::NoSuchLine(_) => "NO_SUCH_LINE",
             WardError::ReasonRequired => "REASON_REQUIRED",
@@ -184,7 +224,37 @@ mod tests {
             drug_code: drug.into(),
             required,
             scanned,
+            split_qty: 0,
+            split_drawn: 0,
         }
+    }
+
+    #[test]
+    fn a_split_is_drawn_for_the_chosen_patients_line_still_short() {
+        let s = |id, patient, split_qty, split_drawn| WardLineState {
+            split_qty,
+            split_drawn,
+            ..l(id, patient, "D1", 0, 0)
+        };
+        let lines = [s(1, "P1", 6, 6), s(2, "P2", 6, 0), s(3, "P1", 4, 1)];
+        assert_eq!(choose_split_line(&lines, "D1", "x", None).unwrap().id, 2);
+        assert_eq!(
+            choose_split_line(&lines, "D1", "x", Some("P1")).unwrap().id,
+            3
+        );
+        let done = [s(1, "P1", 6, 6)];
+        assert_eq!(
+            choose_split_line(&done, "D1", "阿莫西林胶囊", None)
+                .unwrap_err()
+                .to_string(),
+            "阿莫西林胶囊（D1） 本发药单没有待发的拆零数量"
+        );
+        assert_eq!(
+            choose_split_line(&lines, "D2", "布洛芬", None)
+                .unwrap_err()
+                .to_string(),
+            "此码属于 布洛芬（D2），不在本病区发药单"
+        );
     }
 
     #[test]

@@ -11,3 +11,4 @@ pub mod m4008_trace_supplier_return;
 pub mod m4009_trace_relation;
 pub mod m4010_trace_refusal;
 pub mod m4011_trace_split;
+pub mod m4012_trace_ward_split;

@@ -5,6 +5,8 @@
 //! owns it only when one row changed. Two windows scanning the same package at the same moment:
 //! exactly one wins, on SQLite and PostgreSQL alike.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
@@ -21,6 +23,7 @@ use crate::TraceError;
 use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
 use crate::domain::dispense::{DispenseError, DispenseLineState, choose_line, required_scans};
+use crate::domain::split::{LineNeed, LineProgress, ScanUse, SplitPolicy, scan_use, unfinished};
 
 /// A dispense line as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,8 +37,12 @@ pub struct DispenseLineView {
     pub pack_size: i64,
     /// 应扫 (whole packages; 0 for an exempt drug).
     pub required: i64,
-    /// 拆零: smallest units dispensed without a code.
+    /// 拆零: the smallest units beyond whole packages.
     pub split_qty: i64,
+    /// 已扣: smallest units of the split drawn from opened packages (拆零扫码).
+    pub split_drawn: i64,
+    /// The smallest unit (粒, 片).
+    pub unit: String,
     /// 已扫.
     pub scanned: i64,
     /// Why the line could not be scanned (counts as uncollected).
@@ -171,9 +178,23 @@ pub async fn open(
         .ok_or_else(|| DbErr::RecordNotFound("trace_dispense".into()).into())
 }
 
+/// The generic name and smallest unit of each drug, by code.
+pub(crate) async fn drug_words<'a, C: ConnectionTrait>(
+    conn: &C,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<HashMap<String, (String, String)>, DbErr> {
+    use yiqiao_his::store::entities::drug;
+    Ok(drug::Entity::find()
+        .filter(drug::Column::Code.is_in(codes))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, (d.generic_name, d.unit)))
+        .collect())
+}
+
 /// One dispense with its lines.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<DispenseView>, DbErr> {
-    use yiqiao_his::store::entities::drug;
     let Some(d) = dispense::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -182,13 +203,7 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Dispens
         .order_by_asc(dispense_line::Column::RxLineNo)
         .all(conn)
         .await?;
-    let names: std::collections::HashMap<String, String> = drug::Entity::find()
-        .filter(drug::Column::Code.is_in(lines.iter().map(|l| l.drug_code.as_str())))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.generic_name))
-        .collect();
+    let names = drug_words(conn, lines.iter().map(|l| l.drug_code.as_str())).await?;
     Ok(Some(DispenseView {
         id: d.id,
         rx_no: d.rx_no,
@@ -201,7 +216,15 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Dispens
         lines: lines
             .into_iter()
             .map(|l| DispenseLineView {
-                drug_name: names.get(&l.drug_code).cloned().unwrap_or_default(),
+                drug_name: names
+                    .get(&l.drug_code)
+                    .map(|w| w.0.clone())
+                    .unwrap_or_default(),
+                unit: names
+                    .get(&l.drug_code)
+                    .map(|w| w.1.clone())
+                    .unwrap_or_default(),
+                split_drawn: l.split_drawn,
                 id: l.id,
                 rx_line_no: l.rx_line_no,
                 drug_code: l.drug_code,
@@ -400,6 +423,75 @@ async fn scan_inner(
     })
 }
 
+/// What the one scan field did with a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Scanned {
+    /// A whole package for a line's 应扫.
+    Whole(DispenseScanOk),
+    /// Smallest units drawn from an opened package for a line's 拆零.
+    Draw(super::split::SplitDrawn),
+}
+
+/// The one scan field of the dispensing window: the scanner fires every code into it, and a
+/// code is taken as a whole package or, under [`SplitPolicy::Draw`], as a draw from an opened
+/// package ([`scan_use`]). The routing only reads; the operation it picks decides by its own
+/// conditional writes and gives its own refusals.
+pub async fn read(
+    db: &Db,
+    policy: SplitPolicy,
+    dispense_id: i64,
+    raw: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Scanned, TraceError> {
+    let how = match TraceCode::parse(raw) {
+        Ok(code) if policy.draws() => route(db, policy, dispense_id, &code).await?,
+        // Unreadable codes are refused by the whole-package check, with the reason.
+        _ => ScanUse::Whole,
+    };
+    match how {
+        ScanUse::Whole => scan(db, dispense_id, raw, actor, now)
+            .await
+            .map(Scanned::Whole),
+        ScanUse::Draw => super::split::draw(db, policy, dispense_id, raw, actor, now)
+            .await
+            .map(Scanned::Draw),
+    }
+}
+
+async fn route(
+    db: &Db,
+    policy: SplitPolicy,
+    dispense_id: i64,
+    code: &TraceCode,
+) -> Result<ScanUse, DbErr> {
+    let conn = &**db;
+    let Some(ident) = cat::identify(conn, code).await? else {
+        return Ok(ScanUse::Whole);
+    };
+    let state = code_e::Entity::find()
+        .filter(code_e::Column::CodeKey.eq(code.key()))
+        .one(conn)
+        .await?
+        .map(|c| c.state);
+    let lines: Vec<LineNeed> = dispense_line::Entity::find()
+        .filter(dispense_line::Column::DispenseId.eq(dispense_id))
+        .filter(dispense_line::Column::DrugCode.eq(&ident.drug_code))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|l| LineNeed {
+            required: l.required,
+            scanned: l.scanned,
+            split_qty: l.split_qty,
+            split_drawn: l.split_drawn,
+            uncollected: l.uncollected_reason.is_some(),
+        })
+        .collect();
+    Ok(scan_use(policy, state.as_deref(), &lines))
+}
+
 /// Records why a line cannot be (fully) scanned: damaged label, no code. The line then counts
 /// as uncollected and does not hold up the confirmation.
 pub async fn mark_uncollected(
@@ -446,28 +538,40 @@ pub async fn mark_uncollected(
 }
 
 /// Confirms an open dispense: its codes become `dispensed` to the prescription's patient.
+/// Every line must have its whole packages scanned and, under [`SplitPolicy::Draw`], its split
+/// quantity drawn from opened packages, or be recorded as uncollected.
 pub async fn confirm(
     db: &Db,
+    policy: SplitPolicy,
     dispense_id: i64,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<DispenseView, TraceError> {
     let txn = db.begin_write().await?;
     hold_open(&txn, dispense_id).await?;
-    let open: Vec<String> = dispense_line::Entity::find()
+    let lines = dispense_line::Entity::find()
         .filter(dispense_line::Column::DispenseId.eq(dispense_id))
         .order_by_asc(dispense_line::Column::RxLineNo)
         .all(&txn)
-        .await?
-        .into_iter()
-        .filter(|l| l.scanned < l.required && l.uncollected_reason.is_none())
+        .await?;
+    let words = drug_words(&txn, lines.iter().map(|l| l.drug_code.as_str())).await?;
+    let progress: Vec<LineProgress> = lines
+        .iter()
         .map(|l| {
-            format!(
-                "第 {} 行 应扫 {} / 已扫 {}",
-                l.rx_line_no, l.required, l.scanned
-            )
+            let (name, unit) = words.get(&l.drug_code).cloned().unwrap_or_default();
+            LineProgress {
+                label: format!("第 {} 行 ", l.rx_line_no),
+                drug: format!("{name}（{}）", l.drug_code),
+                unit,
+                required: l.required,
+                scanned: l.scanned,
+                split_qty: l.split_qty,
+                split_drawn: l.split_drawn,
+                uncollected: l.uncollected_reason.is_some(),
+            }
         })
         .collect();
+    let open = unfinished(&progress, policy);
     if !open.is_empty() {
         return Err(DispenseError::Incomplete(open.join("；")).into());
     }

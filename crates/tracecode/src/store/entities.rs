@@ -130,6 +130,8 @@ pub mod code {
         pub ward_line_id: Option<i64>,
         /// The supplier return line holding or having returned it (采购退货).
         pub supplier_return_line_id: Option<i64>,
+        /// Smallest units an opened package (拆零, `opened`/`used_up`) has left; null until opened.
+        pub units_left: Option<i64>,
     }
 
     no_relations!();
@@ -176,6 +178,8 @@ pub mod dispense_line {
         pub split_qty: i64,
         pub scanned: i64,
         pub uncollected_reason: Option<String>,
+        /// Smallest units of `split_qty` drawn from opened packages (拆零扫码).
+        pub split_drawn: i64,
     }
 
     no_relations!();
@@ -273,6 +277,30 @@ pub mod ward_line {
         pub uncollected_reason: Option<String>,
         /// When its 3505 was queued (at confirmation, or at the patient's settlement).
         pub sale_queued_at: Option<DateTimeUtc>,
+        /// Smallest units of `split_qty` drawn from opened packages (拆零扫码).
+        pub split_drawn: i64,
+    }
+
+    no_relations!();
+}
+
+/// `trace_ward_split_draw`: smallest units of an opened package drawn for a ward line (拆零).
+pub mod ward_split_draw {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "trace_ward_split_draw")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub ward_dispense_id: i64,
+        pub ward_line_id: i64,
+        pub code_key: String,
+        pub units: i64,
+        pub drawn_at: DateTimeUtc,
+        pub drawn_by: String,
+        pub returned_at: Option<DateTimeUtc>,
+        pub returned_by: Option<String>,
     }
 
     no_relations!();

@@ -48,6 +48,7 @@ fn reason_of(e: &TraceError) -> Option<(&'static str, String)> {
         TraceError::Receipt(e) => Some((e.code(), e.to_string())),
         TraceError::Dispense(e) => Some((e.code(), e.to_string())),
         TraceError::Upload(e) => Some((e.code(), e.to_string())),
+        TraceError::Pharmacist(e) => Some((e.code(), e.to_string())),
         TraceError::Ward(e) => Some((e.code(), e.to_string())),
         TraceError::SupplierReturn(e) => Some((e.code(), e.to_string())),
         TraceError::Import(_) | TraceError::Db(_) => None,

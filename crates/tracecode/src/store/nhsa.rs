@@ -18,7 +18,7 @@ use super::entities::{
     ward_line,
 };
 use crate::TraceError;
-use crate::domain::upload::{UploadError, UploadStatus};
+use crate::domain::upload::{self as up, Pharmacist, UploadError, UploadStatus};
 use crate::nhsa::{self, BatchFacts, Buyer, DrugFacts, Infno, Purchase, Queued, Sale, Source};
 
 /// The next message number: the counter row is bumped in this transaction, so two
@@ -54,11 +54,25 @@ pub async fn queue(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Message, DbErr> {
+    use yiqiao_his::store::entities::staff;
     let no = next_message_no(txn, now).await?;
+    // 经办人: the linked HIS staff member as the HIS knows him, else the account.
+    let (opter, opter_name) = match &actor.his_staff_code {
+        Some(code) => {
+            let name = staff::Entity::find_by_id(code.clone())
+                .one(txn)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_else(|| actor.name.clone());
+            (code.clone(), name)
+        }
+        None => (actor.name.clone(), actor.name.clone()),
+    };
     let q = Queued {
         infno: infno.code().into(),
-        opter: actor.name.clone(),
-        opter_name: actor.name.clone(),
+        opter,
+        opter_name,
+        staff_code: actor.his_staff_code.clone(),
         input,
         source,
     };
@@ -233,8 +247,8 @@ pub async fn queue_stock_take(
     txn: &DatabaseTransaction,
     receipt_line_id: i64,
     location: &str,
-    date: chrono::NaiveDate,
     codes: Vec<String>,
+    opened: Vec<nhsa::OpenedPackage>,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
@@ -244,11 +258,24 @@ pub async fn queue_stock_take(
     else {
         return Err(DbErr::RecordNotFound("trace_receipt_line".into()));
     };
+    // 盘存日期: the day in Beijing.
+    let date = now
+        .with_timezone(&yiqiao_core::time::shanghai())
+        .date_naive();
     let batch = batch_facts(&rl);
     let r = nhsa::StockTake {
         drug: drug_facts(txn, &rl.drug_code).await?,
-        count: i64::try_from(codes.len()).unwrap_or(i64::MAX),
-        memo: Some(format!("库位 {location}")),
+        // `codes` carries the opened packages too (拆零: still in stock with what they have left).
+        count: i64::try_from(codes.len().saturating_sub(opened.len())).unwrap_or(i64::MAX),
+        memo: Some(if opened.is_empty() {
+            format!("库位 {location}")
+        } else {
+            format!(
+                "库位 {location}，含拆零开封 {} 盒（按余量折算）",
+                opened.len()
+            )
+        }),
+        opened,
         date,
         codes,
         batch,
@@ -307,6 +334,62 @@ pub async fn queue_stock_change(
     Ok(())
 }
 
+/// The 药师 of the sales `actor` queues now: the HIS staff member his account is linked to,
+/// with a 药师执业资格证号 — refused otherwise, so that no 3505 goes out without one.
+pub async fn pharmacist_of(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+) -> Result<Pharmacist, TraceError> {
+    use yiqiao_his::store::entities::staff;
+    let row = match &actor.his_staff_code {
+        Some(code) => staff::Entity::find_by_id(code.clone()).one(txn).await?,
+        None => None,
+    };
+    Ok(up::pharmacist(
+        &actor.name,
+        actor.his_staff_code.as_deref(),
+        row.map(|s| up::LinkedStaff {
+            code: s.code,
+            name: s.name,
+            licence_no: s.licence_no,
+        }),
+    )?)
+}
+
+/// Who a sale names as 药师 and 经办人: the HIS staff member (工号) of a linked account,
+/// else only a name (a 3506, which needs no licence; a message queued before linking).
+pub(crate) struct Operator<'a> {
+    staff_code: Option<&'a str>,
+    name: &'a str,
+}
+
+impl<'a> Operator<'a> {
+    pub(crate) fn of(actor: &'a Actor) -> Self {
+        Operator {
+            staff_code: actor.his_staff_code.as_deref(),
+            name: &actor.name,
+        }
+    }
+    pub(crate) fn queued(q: &'a Queued) -> Self {
+        Operator {
+            staff_code: q.staff_code.as_deref(),
+            name: &q.opter_name,
+        }
+    }
+    /// 药师姓名 and 执业资格证号 (empty when unknown).
+    async fn facts(&self, txn: &DatabaseTransaction) -> Result<(String, String), DbErr> {
+        use yiqiao_his::store::entities::staff;
+        let row = match self.staff_code {
+            Some(c) => staff::Entity::find_by_id(c.to_owned()).one(txn).await?,
+            None => None,
+        };
+        Ok(match row {
+            Some(s) => (s.name, s.licence_no.unwrap_or_default()),
+            None => (self.name.to_owned(), String::new()),
+        })
+    }
+}
+
 /// The prescription's people and settlement, the same for every line of a dispense.
 struct SaleHead {
     buyer: Buyer,
@@ -321,7 +404,7 @@ struct SaleHead {
 async fn sale_head(
     txn: &DatabaseTransaction,
     d: &dispense::Model,
-    pharmacist: &str,
+    pharmacist: &Operator<'_>,
 ) -> Result<SaleHead, DbErr> {
     use yiqiao_his::store::entities::{patient, prescription, staff};
     let rx = prescription::Entity::find_by_id(d.rx_no.clone())
@@ -334,11 +417,8 @@ async fn sale_head(
     let doctor = staff::Entity::find_by_id(rx.doctor_code.clone())
         .one(txn)
         .await?;
-    // The dispensing user is matched to the HIS staff list by code; without a match the
-    // 药师执业资格证号 stays empty and NHSA's refusal says so on the messages page.
-    let phar = staff::Entity::find_by_id(pharmacist.to_owned())
-        .one(txn)
-        .await?;
+    // The dispensing account's linked HIS staff member (checked before a 3505 is queued).
+    let (pharmacist_name, pharmacist_cert_no) = pharmacist.facts(txn).await?;
     let insured = !rx.self_pay && rx.mdtrt_id.is_some();
     let buyer = Buyer {
         insured,
@@ -364,11 +444,8 @@ async fn sale_head(
             .unwrap_or_else(|| rx.doctor_code.clone()),
         doctor_cert_type: doctor.as_ref().and_then(|s| s.id_type.clone()),
         doctor_certno: doctor.as_ref().and_then(|s| s.id_no.clone()),
-        pharmacist_name: phar
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| pharmacist.to_owned()),
-        pharmacist_cert_no: phar.and_then(|s| s.licence_no).unwrap_or_default(),
+        pharmacist_name,
+        pharmacist_cert_no,
         rx_no: rx.rx_no,
     })
 }
@@ -421,11 +498,10 @@ pub async fn queue_dispense(
     dispense_id: i64,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
+) -> Result<usize, TraceError> {
     let Some(d) = dispense::Entity::find_by_id(dispense_id).one(txn).await? else {
-        return Err(DbErr::RecordNotFound("trace_dispense".into()));
+        return Err(DbErr::RecordNotFound("trace_dispense".into()).into());
     };
-    let head = sale_head(txn, &d, &actor.name).await?;
     let codes = code_e::Entity::find()
         .filter(code_e::Column::DispenseId.eq(dispense_id))
         .filter(code_e::Column::State.eq("dispensed"))
@@ -450,6 +526,11 @@ pub async fn queue_dispense(
             .or_default()
             .push(c);
     }
+    if groups.is_empty() {
+        return Ok(0);
+    }
+    pharmacist_of(txn, actor).await?;
+    let head = sale_head(txn, &d, &Operator::of(actor)).await?;
     let mut n = 0;
     for ((line_no, rl), codes) in groups {
         let keys: Vec<String> = codes.iter().map(|c| c.code_key.clone()).collect();
@@ -479,7 +560,7 @@ pub async fn queue_dispense(
 async fn split_sale(
     txn: &DatabaseTransaction,
     draw: &split_draw::Model,
-    opter: &str,
+    opter: &Operator<'_>,
     at: DateTime<Utc>,
 ) -> Result<Option<Sale>, DbErr> {
     let Some(d) = dispense::Entity::find_by_id(draw.dispense_id)
@@ -515,16 +596,19 @@ pub async fn queue_split_sales(
     dispense_id: i64,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
+) -> Result<usize, TraceError> {
     let draws = split_draw::Entity::find()
         .filter(split_draw::Column::DispenseId.eq(dispense_id))
         .filter(split_draw::Column::ReturnedAt.is_null())
         .order_by_asc(split_draw::Column::Id)
         .all(txn)
         .await?;
+    if !draws.is_empty() {
+        pharmacist_of(txn, actor).await?;
+    }
     let mut n = 0;
     for draw in draws {
-        if let Some(sale) = split_sale(txn, &draw, &actor.name, now).await? {
+        if let Some(sale) = split_sale(txn, &draw, &Operator::of(actor), now).await? {
             queue(
                 txn,
                 Infno::Sale,
@@ -554,7 +638,7 @@ pub async fn queue_split_return(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    if let Some(sale) = split_sale(txn, draw, &actor.name, now).await? {
+    if let Some(sale) = split_sale(txn, draw, &Operator::of(actor), now).await? {
         queue(
             txn,
             Infno::SaleReturn,
@@ -586,7 +670,7 @@ pub async fn queue_return(
     let Some(d) = dispense::Entity::find_by_id(dispense_id).one(txn).await? else {
         return Err(DbErr::RecordNotFound("trace_dispense".into()));
     };
-    let head = sale_head(txn, &d, &actor.name).await?;
+    let head = sale_head(txn, &d, &Operator::of(actor)).await?;
     let rl = returned.receipt_line_id;
     if let Some(mut sale) =
         sale_of(txn, &head, dispense_id, rl, vec![returned.clone()], now).await?
@@ -611,15 +695,17 @@ pub async fn queue_return(
     Ok(())
 }
 
-/// The head of a ward line's sale: the patient of the stay, the ordering doctor as the HIS
-/// knows him (the stay's case, else the visit of the same `mdtrt_id`; the ward list itself
-/// carries no doctor), and the pharmacist or nurse who confirmed.
+/// The head of a ward line's sale: the patient of the stay, the ordering doctor (开嘱医生) —
+/// the one the HIS list names on the line, else the stay's doctor (its case, else the visit of
+/// the same `mdtrt_id`) — and the pharmacist or nurse who confirmed.
 async fn ward_head(
     txn: &DatabaseTransaction,
     l: &ward_line::Model,
-    opter: &str,
+    opter: &Operator<'_>,
 ) -> Result<SaleHead, DbErr> {
-    use yiqiao_his::store::entities::{inpatient_case, patient, staff, visit};
+    use yiqiao_his::store::entities::{
+        inpatient_case, patient, staff, visit, ward_dispensing_line as his_line,
+    };
     let pt = patient::Entity::find_by_id(l.patient_id.clone())
         .one(txn)
         .await?;
@@ -633,15 +719,26 @@ async fn ward_head(
         }
         None => None,
     };
-    let doctor_code = match (&case, &l.mdtrt_id) {
-        (Some(c), _) => Some(c.doctor_code.clone()),
-        (None, Some(m)) => visit::Entity::find()
+    let ordering = match ward_dispense::Entity::find_by_id(l.ward_dispense_id)
+        .one(txn)
+        .await?
+    {
+        Some(w) => his_line::Entity::find_by_id((w.list_id, l.line_no))
+            .one(txn)
+            .await?
+            .and_then(|h| h.ordering_doctor_code),
+        None => None,
+    };
+    let doctor_code = match (ordering, &case, &l.mdtrt_id) {
+        (Some(d), _, _) => Some(d),
+        (None, Some(c), _) => Some(c.doctor_code.clone()),
+        (None, None, Some(m)) => visit::Entity::find()
             .filter(visit::Column::MdtrtId.eq(m))
             .one(txn)
             .await?
             .map(|v| v.doctor_code),
-        // The list carries no ordering doctor: the patient's latest visit names one.
-        (None, None) => visit::Entity::find()
+        // Neither the line nor the stay names a doctor: the patient's latest visit does.
+        (None, None, None) => visit::Entity::find()
             .filter(visit::Column::PatientId.eq(&l.patient_id))
             .order_by_desc(visit::Column::RegisteredAt)
             .one(txn)
@@ -652,7 +749,7 @@ async fn ward_head(
         Some(c) => staff::Entity::find_by_id(c.clone()).one(txn).await?,
         None => None,
     };
-    let phar = staff::Entity::find_by_id(opter.to_owned()).one(txn).await?;
+    let (pharmacist_name, pharmacist_cert_no) = opter.facts(txn).await?;
     // Settled through insurance only once the stay's settlement (setl_id) is known; before
     // that the sale is sent under the hospital's own serial (the admission number).
     let setl_id = case.as_ref().and_then(|c| c.setl_id.clone());
@@ -684,26 +781,23 @@ async fn ward_head(
             .unwrap_or_default(),
         doctor_cert_type: doctor.as_ref().and_then(|s| s.id_type.clone()),
         doctor_certno: doctor.as_ref().and_then(|s| s.id_no.clone()),
-        pharmacist_name: phar
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|| opter.to_owned()),
-        pharmacist_cert_no: phar.and_then(|s| s.licence_no).unwrap_or_default(),
+        pharmacist_name,
+        pharmacist_cert_no,
         rx_no: l.order_id.clone(),
     })
 }
 
 /// 零售单据号 of a ward list's dispensing: `BQ<ward dispensing id>`.
-fn ward_docno(ward_dispense_id: i64) -> String {
+pub(crate) fn ward_docno(ward_dispense_id: i64) -> String {
     format!("BQ{ward_dispense_id}")
 }
 
-async fn ward_sale(
+pub(crate) async fn ward_sale(
     txn: &DatabaseTransaction,
     l: &ward_line::Model,
     receipt_line_id: i64,
     codes: Vec<code_e::Model>,
-    opter: &str,
+    opter: &Operator<'_>,
     at: DateTime<Utc>,
 ) -> Result<Option<Sale>, DbErr> {
     let head = ward_head(txn, l, opter).await?;
@@ -720,9 +814,9 @@ pub async fn queue_ward_line(
     ward_line_id: i64,
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
+) -> Result<usize, TraceError> {
     let Some(l) = ward_line::Entity::find_by_id(ward_line_id).one(txn).await? else {
-        return Err(DbErr::RecordNotFound("trace_ward_line".into()));
+        return Err(DbErr::RecordNotFound("trace_ward_line".into()).into());
     };
     let list_id = ward_dispense::Entity::find_by_id(l.ward_dispense_id)
         .one(txn)
@@ -739,10 +833,13 @@ pub async fn queue_ward_line(
     for c in codes {
         groups.entry(c.receipt_line_id).or_default().push(c);
     }
+    if !groups.is_empty() {
+        pharmacist_of(txn, actor).await?;
+    }
     let mut n = 0;
     for (rl, codes) in groups {
         let keys: Vec<String> = codes.iter().map(|c| c.code_key.clone()).collect();
-        if let Some(sale) = ward_sale(txn, &l, rl, codes, &actor.name, now).await? {
+        if let Some(sale) = ward_sale(txn, &l, rl, codes, &Operator::of(actor), now).await? {
             queue(
                 txn,
                 Infno::Sale,
@@ -776,7 +873,8 @@ pub async fn queue_ward_return(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     let rl = returned.receipt_line_id;
-    if let Some(mut sale) = ward_sale(txn, l, rl, vec![returned.clone()], &actor.name, now).await? {
+    let opter = Operator::of(actor);
+    if let Some(mut sale) = ward_sale(txn, l, rl, vec![returned.clone()], &opter, now).await? {
         sale.sale_no = Some(ward_docno(l.ward_dispense_id));
         queue(
             txn,
@@ -1034,7 +1132,7 @@ async fn rebuild(
             let Some(d) = dispense::Entity::find_by_id(*dispense_id).one(txn).await? else {
                 return Ok(None);
             };
-            let head = sale_head(txn, &d, &q.opter).await?;
+            let head = sale_head(txn, &d, &Operator::queued(q)).await?;
             let rows = code_e::Entity::find()
                 .filter(code_e::Column::CodeKey.is_in(codes.iter().cloned()))
                 .order_by_asc(code_e::Column::Id)
@@ -1056,13 +1154,35 @@ async fn rebuild(
             let Some(draw) = split_draw::Entity::find_by_id(*draw_id).one(txn).await? else {
                 return Ok(None);
             };
-            Ok(split_sale(txn, &draw, &q.opter, at).await?.map(|sale| {
-                if *returned {
-                    nhsa::sale_return(&sale)
-                } else {
-                    nhsa::sale(&sale)
-                }
-            }))
+            Ok(split_sale(txn, &draw, &Operator::queued(q), at)
+                .await?
+                .map(|sale| {
+                    if *returned {
+                        nhsa::sale_return(&sale)
+                    } else {
+                        nhsa::sale(&sale)
+                    }
+                }))
+        }
+        Some(Source::WardSplitSale { draw_id, returned }) => {
+            use super::entities::ward_split_draw;
+            let Some(draw) = ward_split_draw::Entity::find_by_id(*draw_id)
+                .one(txn)
+                .await?
+            else {
+                return Ok(None);
+            };
+            Ok(
+                super::split::ward_split_sale(txn, &draw, &Operator::queued(q), at)
+                    .await?
+                    .map(|sale| {
+                        if *returned {
+                            nhsa::sale_return(&sale)
+                        } else {
+                            nhsa::sale(&sale)
+                        }
+                    }),
+            )
         }
         Some(Source::WardSale {
             ward_line_id,
@@ -1081,7 +1201,8 @@ async fn rebuild(
                 .order_by_asc(code_e::Column::Id)
                 .all(txn)
                 .await?;
-            let Some(mut sale) = ward_sale(txn, &l, *receipt_line_id, rows, &q.opter, at).await?
+            let opter = Operator::queued(q);
+            let Some(mut sale) = ward_sale(txn, &l, *receipt_line_id, rows, &opter, at).await?
             else {
                 return Ok(None);
             };

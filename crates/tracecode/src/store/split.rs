@@ -17,19 +17,24 @@ use yiqiao_store::audit::{self, Actor, Change};
 
 use super::catalogue as cat;
 use super::dispense::hold_open;
-use super::entities::{code as code_e, dispense, split_draw};
+use super::entities::{code as code_e, dispense, split_draw, ward_split_draw};
 use crate::TraceError;
 use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
 use crate::domain::dispense::{DispenseError, SplitLineState, choose_split_line, units_to_draw};
+use crate::domain::split::SplitPolicy;
 
 /// What an accepted split scan drew.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SplitDrawn {
+    /// The draw, to undo it while the dispense is open.
+    pub draw_id: i64,
     pub key: String,
     pub rx_line_no: i64,
     pub drug_code: String,
     pub drug_name: String,
+    /// The smallest unit (粒, 片).
+    pub unit: String,
     /// Smallest units drawn from the package by this scan.
     pub units: i64,
     /// The line's 拆零 quantity and how much of it is drawn now.
@@ -111,17 +116,113 @@ fn drawable(
     }
 }
 
+/// Takes `units` smallest units from the package `row` (with `left` drawable, as read) by one
+/// conditional write: a package in stock is opened with its full units less this draw, an
+/// opened one gives units only while it holds them, and one left empty is `used_up`. Shared
+/// by outpatient and ward draws. Refused, saying what is left, when another window was faster.
+pub(crate) async fn take_units(
+    txn: &DatabaseTransaction,
+    row: &code_e::Model,
+    units: i64,
+    pharmacy: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), TraceError> {
+    let backend = txn.get_database_backend();
+    let key = row.code_key.clone();
+    let values: Vec<Value> = vec![
+        units.into(),
+        now.into(),
+        key.clone().into(),
+        row.location.clone().into(),
+    ];
+    let sql = if row.state == "in_stock" {
+        "UPDATE trace_code SET state = 'opened', units_left = units - $1, updated_at = $2 \
+         WHERE code_key = $3 AND state = 'in_stock' AND location = $4 AND units >= $1"
+    } else {
+        "UPDATE trace_code SET units_left = units_left - $1, updated_at = $2 \
+         WHERE code_key = $3 AND state = 'opened' AND location = $4 AND units_left >= $1"
+    };
+    let taken = txn
+        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await?
+        .rows_affected();
+    if taken != 1 {
+        // Another window drew from it meanwhile: say what is left now.
+        let e = match package(txn, &key).await? {
+            Some((c, l)) => match drawable(&c, l, pharmacy) {
+                Ok(0) => DispenseError::PackageUsedUp,
+                Ok(left) => DispenseError::PackageShort { left },
+                Err(e) => e,
+            },
+            None => DispenseError::NeverReceived,
+        };
+        return Err(e.into());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE trace_code SET state = 'used_up' \
+         WHERE code_key = $1 AND state = 'opened' AND units_left = 0",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Puts `units` back into the package `key` (a return, or an undone draw); `false` when the
+/// package is not opened or used up, or would hold more than it did. With `whole_again`, a
+/// package given back all its units is a whole package in stock again (an undone draw of a
+/// box opened by mistake); otherwise it stays opened.
+pub(crate) async fn give_back(
+    txn: &DatabaseTransaction,
+    key: &str,
+    units: i64,
+    whole_again: bool,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let backend = txn.get_database_backend();
+    let back = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE trace_code SET units_left = units_left + $1, state = 'opened', \
+             updated_at = $2 WHERE code_key = $3 AND state IN ('opened', 'used_up') \
+             AND units_left + $1 <= units",
+            [units.into(), now.into(), key.to_owned().into()],
+        ))
+        .await?
+        .rows_affected();
+    if back == 1 && whole_again {
+        txn.execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE trace_code SET state = 'in_stock', units_left = NULL \
+             WHERE code_key = $1 AND state = 'opened' AND units_left = units",
+            [key.to_owned().into()],
+        ))
+        .await?;
+    }
+    Ok(back == 1)
+}
+
+/// Refuses a draw under [`SplitPolicy::NoCode`]: split quantities need no code there.
+fn drawing_allowed(policy: SplitPolicy) -> Result<(), DispenseError> {
+    if policy.draws() {
+        Ok(())
+    } else {
+        Err(DispenseError::SplitNeedsNoCode)
+    }
+}
+
 /// Scans an opened package for the split quantity of a line of an open dispense: draws as many
 /// smallest units as the line still needs, never more than the package holds. A package in
-/// stock is opened by its first draw.
+/// stock is opened by its first draw. Refused under [`SplitPolicy::NoCode`].
 pub async fn draw(
     db: &Db,
+    policy: SplitPolicy,
     dispense_id: i64,
     raw: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<SplitDrawn, TraceError> {
-    let r = draw_inner(db, dispense_id, raw, actor, now).await;
+    let r = draw_inner(db, policy, dispense_id, raw, actor, now).await;
     if let Err(e) = &r {
         super::figures::note_refusal(
             db,
@@ -139,11 +240,13 @@ pub async fn draw(
 
 async fn draw_inner(
     db: &Db,
+    policy: SplitPolicy,
     dispense_id: i64,
     raw: &str,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<SplitDrawn, TraceError> {
+    drawing_allowed(policy)?;
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let d = hold_open(&txn, dispense_id).await?;
@@ -154,10 +257,7 @@ async fn draw_inner(
             .unwrap_or_default();
         return Err(DispenseError::Unmapped { prefix }.into());
     };
-    let drug_name = cat::drug(&txn, &ident.drug_code)
-        .await?
-        .map(|d| d.generic_name)
-        .unwrap_or_default();
+    let (drug_name, unit) = drug_words(&txn, &ident.drug_code).await?;
     let lines = split_lines(&txn, dispense_id).await?;
     let chosen = choose_split_line(&lines, &ident.drug_code, &drug_name).cloned();
     let key = code.key();
@@ -180,58 +280,10 @@ async fn draw_inner(
     };
     let left = drawable(&row, left, pharmacy)?;
     let units = units_to_draw(line.split_qty - line.split_drawn, left)?;
-    let backend = txn.get_database_backend();
-    // The database decides: a package in stock is opened with its full units less this draw;
-    // an opened one gives units only while it holds them.
-    let (sql, values): (&str, Vec<Value>) = if row.state == "in_stock" {
-        (
-            "UPDATE trace_code SET state = 'opened', units_left = units - $1, updated_at = $2 \
-             WHERE code_key = $3 AND state = 'in_stock' AND location = $4 AND units >= $1",
-            vec![
-                units.into(),
-                now.into(),
-                key.clone().into(),
-                row.location.clone().into(),
-            ],
-        )
-    } else {
-        (
-            "UPDATE trace_code SET units_left = units_left - $1, updated_at = $2 \
-             WHERE code_key = $3 AND state = 'opened' AND location = $4 AND units_left >= $1",
-            vec![
-                units.into(),
-                now.into(),
-                key.clone().into(),
-                row.location.clone().into(),
-            ],
-        )
-    };
-    let taken = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
-        .await?
-        .rows_affected();
-    if taken != 1 {
-        // Another window drew from it meanwhile: say what is left now.
-        let e = match package(&txn, &key).await? {
-            Some((c, l)) => match drawable(&c, l, pharmacy) {
-                Ok(0) => DispenseError::PackageUsedUp,
-                Ok(left) => DispenseError::PackageShort { left },
-                Err(e) => e,
-            },
-            None => DispenseError::NeverReceived,
-        };
-        return Err(e.into());
-    }
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE trace_code SET state = 'used_up' \
-         WHERE code_key = $1 AND state = 'opened' AND units_left = 0",
-        [key.clone().into()],
-    ))
-    .await?;
+    take_units(&txn, &row, units, pharmacy, now).await?;
     let counted = txn
         .execute_raw(Statement::from_sql_and_values(
-            backend,
+            txn.get_database_backend(),
             "UPDATE trace_dispense_line SET split_drawn = split_drawn + $1 \
              WHERE id = $2 AND split_drawn + $1 <= split_qty",
             [units.into(), line.id.into()],
@@ -244,7 +296,7 @@ async fn draw_inner(
         }
         .into());
     }
-    split_draw::Entity::insert(split_draw::ActiveModel {
+    let draw_id = split_draw::Entity::insert(split_draw::ActiveModel {
         dispense_id: Set(dispense_id),
         dispense_line_id: Set(line.id),
         code_key: Set(key.clone()),
@@ -255,8 +307,9 @@ async fn draw_inner(
         returned_by: Set(None),
         ..Default::default()
     })
-    .exec_without_returning(&txn)
-    .await?;
+    .exec(&txn)
+    .await?
+    .last_insert_id;
     audit::record(
         &txn,
         actor,
@@ -271,14 +324,106 @@ async fn draw_inner(
     .await?;
     txn.commit().await?;
     Ok(SplitDrawn {
+        draw_id,
         key,
         rx_line_no: line.rx_line_no,
         drug_code: ident.drug_code,
         drug_name,
+        unit,
         units,
         split_qty: line.split_qty,
         split_drawn: line.split_drawn + units,
         units_left: left - units,
+    })
+}
+
+/// The drug's generic name and smallest unit.
+pub(crate) async fn drug_words<C: ConnectionTrait>(
+    conn: &C,
+    drug_code: &str,
+) -> Result<(String, String), DbErr> {
+    Ok(cat::drug(conn, drug_code)
+        .await?
+        .map(|d| (d.generic_name, d.unit))
+        .unwrap_or_default())
+}
+
+/// What an undone draw gave back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SplitUndone {
+    pub draw_id: i64,
+    pub key: String,
+    pub rx_line_no: i64,
+    pub units: i64,
+    /// The line's 拆零 quantity and how much of it is drawn after the undo.
+    pub split_qty: i64,
+    pub split_drawn: i64,
+}
+
+/// Undoes a draw of an open dispense (the wrong box scanned, or scanned by mistake): the row
+/// goes, its units go back into the package (a box opened by this draw alone is whole again),
+/// and the line's drawn count goes down. Nothing was sent to NHSA yet: a draw is sold at
+/// confirmation.
+pub async fn undo_draw(
+    db: &Db,
+    dispense_id: i64,
+    draw_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<SplitUndone, TraceError> {
+    let txn = db.begin_write().await?;
+    hold_open(&txn, dispense_id).await?;
+    let Some(d) = split_draw::Entity::find_by_id(draw_id)
+        .filter(split_draw::Column::DispenseId.eq(dispense_id))
+        .one(&txn)
+        .await?
+    else {
+        return Err(DispenseError::NoSuchDraw.into());
+    };
+    let backend = txn.get_database_backend();
+    let gone = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "DELETE FROM trace_split_draw WHERE id = $1 AND dispense_id = $2 \
+             AND returned_at IS NULL",
+            [draw_id.into(), dispense_id.into()],
+        ))
+        .await?
+        .rows_affected();
+    if gone != 1 || !give_back(&txn, &d.code_key, d.units, true, now).await? {
+        return Err(DispenseError::NoSuchDraw.into());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        "UPDATE trace_dispense_line SET split_drawn = split_drawn - $1 \
+         WHERE id = $2 AND split_drawn >= $1",
+        [d.units.into(), d.dispense_line_id.into()],
+    ))
+    .await?;
+    let line = super::entities::dispense_line::Entity::find_by_id(d.dispense_line_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("trace_dispense_line".into()))?;
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "tracecode.dispense.split_undo",
+            "trace_dispense",
+            dispense_id.to_string(),
+        )
+        .before(serde_json::json!({"code": d.code_key, "units": d.units, "draw_id": d.id})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(SplitUndone {
+        draw_id,
+        key: d.code_key,
+        rx_line_no: line.rx_line_no,
+        units: d.units,
+        split_qty: line.split_qty,
+        split_drawn: line.split_drawn,
     })
 }
 
@@ -292,6 +437,22 @@ pub async fn draws_of<C: ConnectionTrait>(
         .order_by_asc(split_draw::Column::Id)
         .all(conn)
         .await
+}
+
+/// This dispense drew from the package `key` and has not given those units back: a return of
+/// that code is a return of split units (the page's one return field routes on it).
+pub async fn drew_from<C: ConnectionTrait>(
+    conn: &C,
+    dispense_id: i64,
+    key: &str,
+) -> Result<bool, DbErr> {
+    Ok(split_draw::Entity::find()
+        .filter(split_draw::Column::DispenseId.eq(dispense_id))
+        .filter(split_draw::Column::CodeKey.eq(key))
+        .filter(split_draw::Column::ReturnedAt.is_null())
+        .one(conn)
+        .await?
+        .is_some())
 }
 
 /// The smallest units an opened package has left (`None` for a package never opened).
@@ -363,17 +524,8 @@ pub async fn return_draw(
     if marked != 1 {
         return Err(DispenseError::NotDrawnHere.into());
     }
-    let back = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "UPDATE trace_code SET units_left = units_left + $1, state = 'opened', \
-             updated_at = $2 WHERE code_key = $3 AND state IN ('opened', 'used_up') \
-             AND units_left + $1 <= units",
-            [d.units.into(), now.into(), key.clone().into()],
-        ))
-        .await?
-        .rows_affected();
-    if back != 1 {
+    let back = give_back(&txn, &key, d.units, false, now).await?;
+    if !back {
         let state = code_e::Entity::find()
             .filter(code_e::Column::CodeKey.eq(&key))
             .one(&txn)
@@ -405,4 +557,341 @@ pub async fn return_draw(
         units: d.units,
         units_left: left,
     })
+}
+
+// ---- the ward: the same draws, per patient and order ----
+
+/// What an accepted ward split scan drew.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WardSplitDrawn {
+    pub draw_id: i64,
+    pub key: String,
+    pub line_no: i64,
+    pub patient_id: String,
+    pub bed_no: Option<String>,
+    pub order_id: String,
+    pub drug_code: String,
+    pub drug_name: String,
+    pub unit: String,
+    pub units: i64,
+    pub split_qty: i64,
+    pub split_drawn: i64,
+    pub units_left: i64,
+}
+
+/// Scans an opened package for the split quantity of a ward line (of `patient` when one is
+/// chosen), by the pharmacy or the nurse on the PDA: the same checks and the same conditional
+/// draw as at the outpatient window. Refused under [`SplitPolicy::NoCode`].
+pub async fn draw_ward(
+    db: &Db,
+    policy: SplitPolicy,
+    ward_id: i64,
+    raw: &str,
+    patient: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<WardSplitDrawn, TraceError> {
+    let r = draw_ward_inner(db, policy, ward_id, raw, patient, actor, now).await;
+    if let Err(e) = &r {
+        super::figures::note_refusal(db, super::figures::Flow::Ward, ward_id, raw, e, actor, now)
+            .await;
+    }
+    r
+}
+
+async fn draw_ward_inner(
+    db: &Db,
+    policy: SplitPolicy,
+    ward_id: i64,
+    raw: &str,
+    patient: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<WardSplitDrawn, TraceError> {
+    use crate::domain::ward::{WardError, choose_split_line};
+    drawing_allowed(policy)?;
+    let code = TraceCode::parse(raw)?;
+    let txn = db.begin_write().await?;
+    let w = super::ward::hold(&txn, ward_id, "open").await?;
+    let Some(ident) = cat::identify(&txn, &code).await? else {
+        let prefix = lookup_keys(&code)
+            .last()
+            .map(|k| k.value().to_owned())
+            .unwrap_or_default();
+        return Err(WardError::Unmapped { prefix }.into());
+    };
+    let (drug_name, unit) = drug_words(&txn, &ident.drug_code).await?;
+    let models = super::ward::line_states(&txn, ward_id).await?;
+    let lines: Vec<_> = models.iter().map(super::ward::state_of).collect();
+    let chosen = choose_split_line(&lines, &ident.drug_code, &drug_name, patient).cloned();
+    let key = code.key();
+    let pharmacy = w.pharmacy_code.as_deref();
+    let found = package(&txn, &key).await?;
+    let line = match chosen {
+        Err(e @ WardError::NoSplitToDraw { .. }) => {
+            return Err(match &found {
+                None => DispenseError::NeverReceived.into(),
+                Some((row, left)) => match drawable(row, *left, pharmacy) {
+                    Err(why) => why.into(),
+                    Ok(_) => e.into(),
+                },
+            });
+        }
+        other => other?,
+    };
+    let Some((row, left)) = found else {
+        return Err(DispenseError::NeverReceived.into());
+    };
+    let left = drawable(&row, left, pharmacy)?;
+    let units = units_to_draw(line.split_qty - line.split_drawn, left)?;
+    take_units(&txn, &row, units, pharmacy, now).await?;
+    let counted = txn
+        .execute_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            "UPDATE trace_ward_line SET split_drawn = split_drawn + $1 \
+             WHERE id = $2 AND split_drawn + $1 <= split_qty",
+            [units.into(), line.id.into()],
+        ))
+        .await?
+        .rows_affected();
+    if counted != 1 {
+        return Err(WardError::NoSplitToDraw {
+            drug: format!("{drug_name}（{}）", ident.drug_code),
+        }
+        .into());
+    }
+    let draw_id = ward_split_draw::Entity::insert(ward_split_draw::ActiveModel {
+        ward_dispense_id: Set(ward_id),
+        ward_line_id: Set(line.id),
+        code_key: Set(key.clone()),
+        units: Set(units),
+        drawn_at: Set(now),
+        drawn_by: Set(actor.name.clone()),
+        returned_at: Set(None),
+        returned_by: Set(None),
+        ..Default::default()
+    })
+    .exec(&txn)
+    .await?
+    .last_insert_id;
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "tracecode.ward.split_draw",
+            "trace_ward_dispense",
+            ward_id.to_string(),
+        )
+        .after(serde_json::json!({"code": key, "line_no": line.line_no, "units": units})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    let bed_no = models
+        .iter()
+        .find(|m| m.id == line.id)
+        .and_then(|m| m.bed_no.clone());
+    Ok(WardSplitDrawn {
+        draw_id,
+        key,
+        line_no: line.line_no,
+        patient_id: line.patient_id,
+        bed_no,
+        order_id: line.order_id,
+        drug_code: ident.drug_code,
+        drug_name,
+        unit,
+        units,
+        split_qty: line.split_qty,
+        split_drawn: line.split_drawn + units,
+        units_left: left - units,
+    })
+}
+
+/// The split draws of a ward dispensing, oldest first.
+pub async fn ward_draws_of<C: ConnectionTrait>(
+    conn: &C,
+    ward_id: i64,
+) -> Result<Vec<ward_split_draw::Model>, DbErr> {
+    ward_split_draw::Entity::find()
+        .filter(ward_split_draw::Column::WardDispenseId.eq(ward_id))
+        .order_by_asc(ward_split_draw::Column::Id)
+        .all(conn)
+        .await
+}
+
+/// The oldest draw of `key` on this ward dispensing not yet given back, if any.
+pub(crate) async fn open_ward_draw<C: ConnectionTrait>(
+    conn: &C,
+    ward_id: i64,
+    key: &str,
+) -> Result<Option<ward_split_draw::Model>, DbErr> {
+    ward_split_draw::Entity::find()
+        .filter(ward_split_draw::Column::WardDispenseId.eq(ward_id))
+        .filter(ward_split_draw::Column::CodeKey.eq(key))
+        .filter(ward_split_draw::Column::ReturnedAt.is_null())
+        .order_by_asc(ward_split_draw::Column::Id)
+        .one(conn)
+        .await
+}
+
+/// A nurse gives back the split units a confirmed ward dispensing drew from the package `key`
+/// (护士退药 of a 拆零 quantity): they go back into the opened package, usable again; a 3506 is
+/// queued when the sale had been uploaded. One conditional write per draw, so a draw is
+/// returned once.
+pub(crate) async fn return_ward_draw(
+    db: &Db,
+    ward_id: i64,
+    key: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<super::ward::WardReturned, TraceError> {
+    use crate::domain::ward::WardError;
+    let txn = db.begin_write().await?;
+    super::ward::hold(&txn, ward_id, "confirmed").await?;
+    let Some(d) = open_ward_draw(&txn, ward_id, key).await? else {
+        return Err(WardError::NotFromThisList.into());
+    };
+    let backend = txn.get_database_backend();
+    let marked = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            "UPDATE trace_ward_split_draw SET returned_at = $1, returned_by = $2 \
+             WHERE id = $3 AND returned_at IS NULL",
+            [now.into(), actor.name.clone().into(), d.id.into()],
+        ))
+        .await?
+        .rows_affected();
+    if marked != 1 {
+        return Err(WardError::NotFromThisList.into());
+    }
+    if !give_back(&txn, key, d.units, false, now).await? {
+        let state = package(&txn, key)
+            .await?
+            .map(|(c, _)| c.state)
+            .unwrap_or_default();
+        return Err(WardError::NotDispensed { state }.into());
+    }
+    let line = super::entities::ward_line::Entity::find_by_id(d.ward_line_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("trace_ward_line".into()))?;
+    let uploaded = line.sale_queued_at.is_some();
+    if uploaded {
+        let Some(returned) = ward_split_draw::Entity::find_by_id(d.id).one(&txn).await? else {
+            return Err(DbErr::RecordNotFound("trace_ward_split_draw".into()).into());
+        };
+        queue_ward_split(&txn, &returned, actor, now).await?;
+    }
+    audit::record(
+        &txn,
+        actor,
+        Change::new(
+            "tracecode.ward.split_return",
+            "trace_ward_dispense",
+            ward_id.to_string(),
+        )
+        .after(serde_json::json!({"code": key, "units": d.units, "line_no": line.line_no})),
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(super::ward::WardReturned {
+        key: key.to_owned(),
+        state: "opened".into(),
+        line_no: line.line_no,
+        patient_id: line.patient_id,
+        uploaded,
+        split_units: Some(d.units),
+    })
+}
+
+/// The sale of one ward split draw (拆零): the package's code, the units drawn, `trdn_flag` 1;
+/// given back, the 3506 names the ward dispensing's sale.
+pub(crate) async fn ward_split_sale(
+    txn: &DatabaseTransaction,
+    draw: &ward_split_draw::Model,
+    opter: &super::nhsa::Operator<'_>,
+    at: DateTime<Utc>,
+) -> Result<Option<crate::nhsa::Sale>, DbErr> {
+    let Some(l) = super::entities::ward_line::Entity::find_by_id(draw.ward_line_id)
+        .one(txn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some((c, _)) = package(txn, &draw.code_key).await? else {
+        return Ok(None);
+    };
+    let rl = c.receipt_line_id;
+    Ok(super::nhsa::ward_sale(txn, &l, rl, vec![c], opter, at)
+        .await?
+        .map(|mut sale| {
+            sale.count = draw.units;
+            sale.split = true;
+            if draw.returned_at.is_some() {
+                sale.sale_no = Some(super::nhsa::ward_docno(l.ward_dispense_id));
+            }
+            sale
+        }))
+}
+
+/// Queues the 3505 of a ward draw (or its 3506, once given back).
+async fn queue_ward_split(
+    txn: &DatabaseTransaction,
+    draw: &ward_split_draw::Model,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    use crate::nhsa::{self, Infno, Source};
+    let opter = super::nhsa::Operator::of(actor);
+    let Some(sale) = ward_split_sale(txn, draw, &opter, now).await? else {
+        return Ok(false);
+    };
+    let returned = draw.returned_at.is_some();
+    let (infno, input) = if returned {
+        (Infno::SaleReturn, nhsa::sale_return(&sale))
+    } else {
+        (Infno::Sale, nhsa::sale(&sale))
+    };
+    super::nhsa::queue(
+        txn,
+        infno,
+        input,
+        format!(
+            "病区发药 #{} 拆零 {} × {}",
+            draw.ward_dispense_id, draw.code_key, draw.units
+        ),
+        Some(Source::WardSplitSale {
+            draw_id: draw.id,
+            returned,
+        }),
+        actor,
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// 3505 for every split draw of a ward line whose sale is being queued (at confirmation or at
+/// the patient's settlement), one per draw (`trdn_flag` 1).
+pub(crate) async fn queue_ward_split_sales(
+    txn: &DatabaseTransaction,
+    ward_line_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<usize, DbErr> {
+    let draws = ward_split_draw::Entity::find()
+        .filter(ward_split_draw::Column::WardLineId.eq(ward_line_id))
+        .filter(ward_split_draw::Column::ReturnedAt.is_null())
+        .order_by_asc(ward_split_draw::Column::Id)
+        .all(txn)
+        .await?;
+    let mut n = 0;
+    for d in draws {
+        if queue_ward_split(txn, &d, actor, now).await? {
+            n += 1;
+        }
+    }
+    Ok(n)
 }

@@ -16,6 +16,7 @@ use super::entities::{code as code_e, stock_change};
 use crate::TraceError;
 use crate::domain::code::TraceCode;
 use crate::domain::supplier_return::{ChangeKind, SupplierReturnError as E};
+use crate::nhsa::OpenedPackage;
 
 /// What a stock-take upload queued.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -23,12 +24,16 @@ pub struct StockTaken {
     pub location: String,
     /// Batches counted (one 3501 each).
     pub batches: usize,
-    /// Codes in stock there.
+    /// Codes in stock there, opened packages included.
     pub codes: usize,
+    /// Of which opened packages (拆零), counted with the units they have left.
+    pub opened: usize,
 }
 
 /// 盘存上传: one 3501 per stock batch at `location`, counting its codes in stock now and
-/// carrying them in `drugtracinfo`.
+/// carrying them in `drugtracinfo`. An opened package (拆零) counts as in stock with the units
+/// it has left: its code is in `drugtracinfo` and `inv_cnt` adds the fraction it holds
+/// ([`crate::nhsa::inv_cnt`]); a used-up one is not in stock.
 pub async fn stock_take(
     db: &Db,
     location: &str,
@@ -37,32 +42,36 @@ pub async fn stock_take(
 ) -> Result<StockTaken, TraceError> {
     let location = location.trim();
     let txn = db.begin_write().await?;
+    // An opened package (拆零) is still in stock, with the smallest units it has left.
     let codes = code_e::Entity::find()
         .filter(code_e::Column::Location.eq(location))
-        .filter(code_e::Column::State.eq("in_stock"))
+        .filter(code_e::Column::State.is_in(["in_stock", "opened"]))
         .order_by_asc(code_e::Column::Id)
         .all(&txn)
         .await?;
     let total = codes.len();
-    let mut batches: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    let mut opened_n = 0;
+    let mut batches: BTreeMap<i64, (Vec<String>, Vec<OpenedPackage>)> = BTreeMap::new();
     for c in codes {
-        batches
-            .entry(c.receipt_line_id)
-            .or_default()
-            .push(c.code_key);
+        let b = batches.entry(c.receipt_line_id).or_default();
+        if c.state == "opened" {
+            opened_n += 1;
+            b.1.push(OpenedPackage {
+                units_left: c.units_left.unwrap_or(0),
+                units: c.units,
+            });
+        }
+        b.0.push(c.code_key);
     }
     let n = batches.len();
-    let date = now
-        .with_timezone(&yiqiao_core::time::shanghai())
-        .date_naive();
-    for (rl, keys) in batches {
-        super::nhsa::queue_stock_take(&txn, rl, location, date, keys, actor, now).await?;
+    for (rl, (keys, opened)) in batches {
+        super::nhsa::queue_stock_take(&txn, rl, location, keys, opened, actor, now).await?;
     }
     audit::record(
         &txn,
         actor,
         Change::new("tracecode.stock.take", "trace_code", location.to_owned())
-            .after(serde_json::json!({"batches": n, "codes": total})),
+            .after(serde_json::json!({"batches": n, "codes": total, "opened": opened_n})),
         now,
     )
     .await?;
@@ -71,6 +80,7 @@ pub async fn stock_take(
         location: location.to_owned(),
         batches: n,
         codes: total,
+        opened: opened_n,
     })
 }
 

@@ -20,6 +20,7 @@ use super::entities::{code as code_e, ward_dispense, ward_line, ward_return};
 use crate::TraceError;
 use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
+use crate::domain::split::{LineProgress, SplitPolicy, unfinished};
 use crate::domain::ward::{WardError, WardLineState, WardUpload, choose_line};
 
 /// A ward line as shown.
@@ -41,6 +42,10 @@ pub struct WardLineView {
     pub required: i64,
     /// 拆零.
     pub split_qty: i64,
+    /// 已扣: smallest units of the split drawn from opened packages (拆零扫码).
+    pub split_drawn: i64,
+    /// The smallest unit (粒, 片).
+    pub unit: String,
     /// 已扫.
     pub scanned: i64,
     pub uncollected_reason: Option<String>,
@@ -132,6 +137,8 @@ pub struct WardReturned {
     pub patient_id: String,
     /// A 3506 was queued (the sale had been uploaded).
     pub uploaded: bool,
+    /// Split units given back into an opened package (拆零退药); `None` for a whole package.
+    pub split_units: Option<i64>,
 }
 
 /// A HIS ward list and how far its scanning is.
@@ -272,7 +279,7 @@ pub async fn open(
 
 /// One ward dispensing with its lines.
 pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<WardView>, DbErr> {
-    use yiqiao_his::store::entities::{drug, patient};
+    use yiqiao_his::store::entities::patient;
     let Some(w) = ward_dispense::Entity::find_by_id(id).one(conn).await? else {
         return Ok(None);
     };
@@ -281,13 +288,8 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<WardVie
         .order_by_asc(ward_line::Column::LineNo)
         .all(conn)
         .await?;
-    let drugs: std::collections::HashMap<String, String> = drug::Entity::find()
-        .filter(drug::Column::Code.is_in(lines.iter().map(|l| l.drug_code.as_str())))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.generic_name))
-        .collect();
+    let drugs =
+        super::dispense::drug_words(conn, lines.iter().map(|l| l.drug_code.as_str())).await?;
     let people: std::collections::HashMap<String, String> = patient::Entity::find()
         .filter(patient::Column::Id.is_in(lines.iter().map(|l| l.patient_id.as_str())))
         .all(conn)
@@ -308,7 +310,15 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<WardVie
         lines: lines
             .into_iter()
             .map(|l| WardLineView {
-                drug_name: drugs.get(&l.drug_code).cloned().unwrap_or_default(),
+                drug_name: drugs
+                    .get(&l.drug_code)
+                    .map(|w| w.0.clone())
+                    .unwrap_or_default(),
+                unit: drugs
+                    .get(&l.drug_code)
+                    .map(|w| w.1.clone())
+                    .unwrap_or_default(),
+                split_drawn: l.split_drawn,
                 patient_name: people.get(&l.patient_id).cloned().unwrap_or_default(),
                 id: l.id,
                 line_no: l.line_no,
@@ -330,7 +340,7 @@ pub async fn get<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<WardVie
 }
 
 /// Takes the ward dispensing row for this transaction, refusing unless it is in `state`.
-async fn hold(
+pub(crate) async fn hold(
     txn: &DatabaseTransaction,
     id: i64,
     state: &str,
@@ -352,7 +362,10 @@ async fn hold(
     }
 }
 
-async fn line_states(txn: &DatabaseTransaction, id: i64) -> Result<Vec<ward_line::Model>, DbErr> {
+pub(crate) async fn line_states(
+    txn: &DatabaseTransaction,
+    id: i64,
+) -> Result<Vec<ward_line::Model>, DbErr> {
     ward_line::Entity::find()
         .filter(ward_line::Column::WardDispenseId.eq(id))
         .order_by_asc(ward_line::Column::LineNo)
@@ -360,7 +373,7 @@ async fn line_states(txn: &DatabaseTransaction, id: i64) -> Result<Vec<ward_line
         .await
 }
 
-fn state_of(l: &ward_line::Model) -> WardLineState {
+pub(crate) fn state_of(l: &ward_line::Model) -> WardLineState {
     WardLineState {
         id: l.id,
         line_no: l.line_no,
@@ -369,6 +382,8 @@ fn state_of(l: &ward_line::Model) -> WardLineState {
         drug_code: l.drug_code.clone(),
         required: l.required,
         scanned: l.scanned,
+        split_qty: l.split_qty,
+        split_drawn: l.split_drawn,
     }
 }
 
@@ -541,6 +556,71 @@ async fn scan_inner(
     })
 }
 
+/// What the one scan field of the ward page did with a code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum WardScanned {
+    /// A whole package for a line's 应扫.
+    Whole(WardScanOk),
+    /// Smallest units drawn from an opened package for a line's 拆零.
+    Draw(super::split::WardSplitDrawn),
+}
+
+/// The one scan field of the ward page (PDA): a whole package, or under
+/// [`SplitPolicy::Draw`] an opened package for a line's split quantity, decided as at the
+/// outpatient window ([`crate::domain::split::scan_use`]) over the lines of the chosen patient.
+pub async fn read(
+    db: &Db,
+    policy: SplitPolicy,
+    id: i64,
+    raw: &str,
+    patient: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<WardScanned, TraceError> {
+    use crate::domain::split::{LineNeed, ScanUse, scan_use};
+    let how = match TraceCode::parse(raw) {
+        Ok(code) if policy.draws() => {
+            let conn = &**db;
+            match cat::identify(conn, &code).await? {
+                None => ScanUse::Whole,
+                Some(ident) => {
+                    let state = code_e::Entity::find()
+                        .filter(code_e::Column::CodeKey.eq(code.key()))
+                        .one(conn)
+                        .await?
+                        .map(|c| c.state);
+                    let lines: Vec<LineNeed> = ward_line::Entity::find()
+                        .filter(ward_line::Column::WardDispenseId.eq(id))
+                        .filter(ward_line::Column::DrugCode.eq(&ident.drug_code))
+                        .all(conn)
+                        .await?
+                        .into_iter()
+                        .filter(|l| patient.is_none_or(|p| l.patient_id == p))
+                        .map(|l| LineNeed {
+                            required: l.required,
+                            scanned: l.scanned,
+                            split_qty: l.split_qty,
+                            split_drawn: l.split_drawn,
+                            uncollected: l.uncollected_reason.is_some(),
+                        })
+                        .collect();
+                    scan_use(policy, state.as_deref(), &lines)
+                }
+            }
+        }
+        _ => ScanUse::Whole,
+    };
+    match how {
+        ScanUse::Whole => scan(db, id, raw, patient, actor, now)
+            .await
+            .map(WardScanned::Whole),
+        ScanUse::Draw => super::split::draw_ward(db, policy, id, raw, patient, actor, now)
+            .await
+            .map(WardScanned::Draw),
+    }
+}
+
 /// Records why a ward line cannot be (fully) scanned; it then counts as uncollected.
 pub async fn mark_uncollected(
     db: &Db,
@@ -586,27 +666,42 @@ pub async fn mark_uncollected(
 }
 
 /// Confirms an open ward dispensing: its codes become `dispensed` to the patients; with
-/// [`WardUpload::Dispensing`] the 3505s are queued in this transaction.
+/// [`WardUpload::Dispensing`] the 3505s are queued in this transaction. Every line must have
+/// its whole packages scanned and, under [`SplitPolicy::Draw`], its split quantity drawn, or
+/// be recorded as uncollected (the same check as at the outpatient window).
 pub async fn confirm(
     db: &Db,
     id: i64,
     upload: WardUpload,
+    policy: SplitPolicy,
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<WardView, TraceError> {
     let txn = db.begin_write().await?;
     hold(&txn, id, "open").await?;
     let lines = line_states(&txn, id).await?;
-    let open: Vec<String> = lines
+    let words =
+        super::dispense::drug_words(&txn, lines.iter().map(|l| l.drug_code.as_str())).await?;
+    let progress: Vec<LineProgress> = lines
         .iter()
-        .filter(|l| l.scanned < l.required && l.uncollected_reason.is_none())
         .map(|l| {
-            format!(
-                "第 {} 行（{} 医嘱 {}）应扫 {} / 已扫 {}",
-                l.line_no, l.patient_id, l.order_id, l.required, l.scanned
-            )
+            let (name, unit) = words.get(&l.drug_code).cloned().unwrap_or_default();
+            LineProgress {
+                label: format!(
+                    "第 {} 行（{} 医嘱 {}）",
+                    l.line_no, l.patient_id, l.order_id
+                ),
+                drug: format!("{name}（{}）", l.drug_code),
+                unit,
+                required: l.required,
+                scanned: l.scanned,
+                split_qty: l.split_qty,
+                split_drawn: l.split_drawn,
+                uncollected: l.uncollected_reason.is_some(),
+            }
         })
         .collect();
+    let open = unfinished(&progress, policy);
     if !open.is_empty() {
         return Err(WardError::Incomplete(open.join("；")).into());
     }
@@ -657,7 +752,7 @@ async fn queue_sales(
     line_ids: &[i64],
     actor: &Actor,
     now: DateTime<Utc>,
-) -> Result<usize, DbErr> {
+) -> Result<usize, TraceError> {
     let mut n = 0;
     for id in line_ids {
         let took = txn
@@ -671,7 +766,12 @@ async fn queue_sales(
             .rows_affected();
         if took == 1 {
             n += super::nhsa::queue_ward_line(txn, *id, actor, now).await?;
+            n += super::split::queue_ward_split_sales(txn, *id, actor, now).await?;
         }
+    }
+    // No 3505 without the pharmacist's licence: refused before commit, nothing is kept.
+    if n > 0 {
+        super::nhsa::pharmacist_of(txn, actor).await?;
     }
     Ok(n)
 }
@@ -730,6 +830,21 @@ pub async fn return_code(
 ) -> Result<WardReturned, TraceError> {
     let code = TraceCode::parse(raw)?;
     let key = code.key();
+    // An opened package this list drew split units from: those units go back into it.
+    if super::split::open_ward_draw(&**db, id, &key)
+        .await?
+        .is_some()
+    {
+        let dispensed_whole = code_e::Entity::find()
+            .filter(code_e::Column::CodeKey.eq(&key))
+            .filter(code_e::Column::State.eq("dispensed"))
+            .one(&**db)
+            .await?
+            .is_some();
+        if !dispensed_whole {
+            return super::split::return_ward_draw(db, id, &key, actor, now).await;
+        }
+    }
     let txn = db.begin_write().await?;
     hold(&txn, id, "confirmed").await?;
     let backend = txn.get_database_backend();
@@ -806,5 +921,6 @@ pub async fn return_code(
         line_no: line.line_no,
         patient_id: line.patient_id,
         uploaded,
+        split_units: None,
     })
 }

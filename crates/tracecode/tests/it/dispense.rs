@@ -7,6 +7,7 @@ use yiqiao_store::testing::TestDb;
 use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::dispense::DispenseError;
 use yiqiao_tracecode::domain::receipt::{NewReceipt, RawReceipt};
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::receipt as rc;
 use yiqiao_tracecode::store::trace;
@@ -49,6 +50,15 @@ pub async fn hospital(n: u32) -> TestDb {
         "D001",
         json!({"name": "李明华", "role": "doctor",
         "dept_code": "A50.01", "title": "主任医师", "licence_no": "120331000123456"}),
+    )
+    .await;
+    // The keeper's account is linked to her (see `fixtures::keeper`).
+    put(
+        &t,
+        Kind::Staff,
+        "YK01",
+        json!({"name": "张丽华", "role": "pharmacist",
+        "dept_code": "YF01", "title": "主管药师", "licence_no": "ZY3310005"}),
     )
     .await;
     put(&t, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
@@ -140,8 +150,9 @@ async fn every_dispensing_refusal_in_the_specs_order_then_confirmation() {
         .iter()
         .map(|l| (l.required, l.split_qty, l.scanned))
         .collect();
-    // 48 粒 = 2 boxes of 24; 30 粒 = 1 box + 6 split; 黄芪 is exempt.
-    assert_eq!(shape, [(2, 0, 0), (1, 6, 0), (0, 10, 0)]);
+    // 48 粒 = 2 boxes of 24; 30 粒 = 1 box + 6 split; 黄芪 is exempt (nothing traced, nothing
+    // split off to draw).
+    assert_eq!(shape, [(2, 0, 0), (1, 6, 0), (0, 0, 0)]);
     assert_eq!(dp::open(db, "RX1", &k, now()).await.unwrap().id, d.id);
     let scan = |s: String| {
         let k = k.clone();
@@ -187,7 +198,9 @@ async fn every_dispensing_refusal_in_the_specs_order_then_confirmation() {
     assert_eq!(state_of(&t, &code(1)).await, "dispensing");
     assert_eq!(state_of(&t, &code(4)).await, "in_stock");
 
-    let done = dp::confirm(db, d.id, &k, now()).await.unwrap();
+    let done = dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     assert_eq!(done.state, "confirmed");
     for i in 1..=3 {
         assert_eq!(state_of(&t, &code(i)).await, "dispensed");
@@ -236,7 +249,7 @@ async fn a_line_that_cannot_be_scanned_is_confirmed_with_its_reason() {
     let d = dp::open(db, "RX2", &k, now()).await.unwrap();
     dp::scan(db, d.id, &code(1), &k, now()).await.unwrap();
     assert_eq!(
-        message(dp::confirm(db, d.id, &k, now()).await),
+        message(dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now()).await),
         "还有未扫满的行：第 1 行 应扫 2 / 已扫 1（无法扫码的请登记原因）"
     );
     assert_eq!(
@@ -250,7 +263,9 @@ async fn a_line_that_cannot_be_scanned_is_confirmed_with_its_reason() {
     dp::mark_uncollected(db, d.id, 1, "标签破损", &k, now())
         .await
         .unwrap();
-    let done = dp::confirm(db, d.id, &k, now()).await.unwrap();
+    let done = dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     assert_eq!(
         done.lines[0].uncollected_reason.as_deref(),
         Some("标签破损")
@@ -332,7 +347,9 @@ async fn a_partial_return_puts_a_package_back_once() {
     );
     dp::scan(db, d.id, &code(1), &k, now()).await.unwrap();
     dp::scan(db, d.id, &code(2), &k, now()).await.unwrap();
-    dp::confirm(db, d.id, &k, now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
 
     let back = dp::return_code(db, d.id, &code(1), false, &k, now())
         .await
@@ -380,7 +397,9 @@ async fn two_windows_returning_one_package_at_once_exactly_one_wins() {
     let d = dp::open(&t.db, "RX2", &k, now()).await.unwrap();
     dp::scan(&t.db, d.id, &code(1), &k, now()).await.unwrap();
     dp::scan(&t.db, d.id, &code(2), &k, now()).await.unwrap();
-    dp::confirm(&t.db, d.id, &k, now()).await.unwrap();
+    dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     let mut tasks = Vec::new();
     for i in 0..6 {
         let db = t.db.clone();

@@ -2,6 +2,7 @@
 //! by reason; duplicates caught — from what the windows actually did.
 
 use chrono::NaiveDate;
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::domain::ward::WardUpload;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::figures;
@@ -24,7 +25,9 @@ async fn the_figures_count_scans_uncollected_lines_refusals_and_duplicates() {
     dp::mark_uncollected(db, d.id, 1, "标签破损", &k, now())
         .await
         .unwrap();
-    dp::confirm(db, d.id, &k, now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     // The ward list (3 boxes) scanned in full; the nurse tries a code already dispensed.
     let w = wd::open(db, "WD1", &k, now()).await.unwrap();
     for i in 2..=4 {
@@ -32,9 +35,16 @@ async fn the_figures_count_scans_uncollected_lines_refusals_and_duplicates() {
     }
     assert!(wd::scan(db, w.id, &code(1), None, &k, now()).await.is_err());
     assert!(wd::scan(db, w.id, "8123", None, &k, now()).await.is_err());
-    wd::confirm(db, w.id, WardUpload::Dispensing, &k, now())
-        .await
-        .unwrap();
+    wd::confirm(
+        db,
+        w.id,
+        WardUpload::Dispensing,
+        SplitPolicy::NoCode,
+        &k,
+        now(),
+    )
+    .await
+    .unwrap();
 
     let day = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
     let f = figures::figures(&**db, day, day, None).await.unwrap();

@@ -21,8 +21,10 @@ pub fn his() -> Actor {
     Actor::machine("his")
 }
 
+/// The drug-store keeper, whose account is linked to HIS staff member YK01 (a pharmacist with
+/// her 执业资格证号 once [`crate::dispense::hospital`] has put her on the staff list).
 pub fn keeper() -> Actor {
-    Actor::person("yaoku01")
+    Actor::person("yaoku01").with_his_staff(Some("YK01".into()))
 }
 
 /// Drugs D1 阿莫西林胶囊 (24 粒 a box), D2 布洛芬缓释胶囊 (20 粒), H1 黄芪 (herbal).

@@ -10,6 +10,7 @@ mod fixtures;
 mod nhsa;
 mod receipt;
 mod split;
+mod split_policy;
 mod states;
 mod supplier_return;
 mod ward;

@@ -16,12 +16,15 @@ use yiqiao_tracecode::sim::{Fault, NhsaSim};
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::{NhsaHandler, TraceError};
 
-use crate::dispense::{code, hospital, put};
-use crate::fixtures::now;
+use yiqiao_tracecode::domain::split::SplitPolicy;
+use yiqiao_tracecode::domain::upload::PharmacistError;
+
+use crate::dispense::{code, hospital, put, state_of};
+use crate::fixtures::{keeper, now};
 
 /// The pharmacist, known to the HIS staff list with her 执业资格证号.
 fn pharmacist() -> Actor {
-    Actor::person("YS01")
+    Actor::person("yaoshi01").with_his_staff(Some("YS01".into()))
 }
 
 /// Two packages of D1 dispensed on RX2 (codes 1 and 2), confirmed.
@@ -40,7 +43,9 @@ async fn dispensed() -> (TestDb, i64) {
     for i in 1..=2 {
         dp::scan(&t.db, d.id, &code(i), &k, now()).await.unwrap();
     }
-    dp::confirm(&t.db, d.id, &k, now()).await.unwrap();
+    dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     (t, d.id)
 }
 
@@ -86,7 +91,7 @@ async fn a_confirmed_dispense_queues_one_3505_with_its_codes() {
     // The receipts queued their 3503s too, one per line.
     assert_eq!(messages(&t, "nhsa.3503").await.len(), 2);
     // A second confirmation is refused and queues nothing.
-    let again = dp::confirm(&t.db, id, &pharmacist(), now()).await;
+    let again = dp::confirm(&t.db, SplitPolicy::NoCode, id, &pharmacist(), now()).await;
     assert!(matches!(again, Err(TraceError::Dispense(_))), "{again:?}");
     assert_eq!(messages(&t, "nhsa.3505").await.len(), 1);
 }
@@ -157,13 +162,19 @@ fn nhsa_sale_of(code: &str) -> Value {
 #[tokio::test]
 async fn a_missing_required_field_is_a_rejection_naming_it() {
     let t = hospital(2).await;
-    // The dispensing user is not on the HIS staff list: no 药师执业资格证号.
-    let k = Actor::person("nobody");
+    // The HIS sent the drug without its NHSA catalogue code (医疗目录编码).
+    let mut drug = json!({"generic_name": "阿莫西林胶囊", "category": "western", "spec": "规格",
+        "form": "胶囊剂", "manufacturer": "某药业有限公司", "approval_no": "国药准字H00000000",
+        "rx": true, "unit": "粒", "pack_unit": "盒", "pack_size": 24, "price": 10});
+    put(&t, Kind::Drug, "D1", drug.clone()).await;
+    let k = keeper();
     let d = dp::open(&t.db, "RX2", &k, now()).await.unwrap();
     for i in 1..=2 {
         dp::scan(&t.db, d.id, &code(i), &k, now()).await.unwrap();
     }
-    dp::confirm(&t.db, d.id, &k, now()).await.unwrap();
+    dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     let sim = NhsaSim::new();
     let server = sim.serve(any_port()).await.unwrap();
     let clock = Arc::new(ManualClock::new(now()));
@@ -172,18 +183,12 @@ async fn a_missing_required_field_is_a_rejection_naming_it() {
     assert_eq!(m.state, state::DEAD);
     assert_eq!(
         m.last_error.as_deref(),
-        Some("医保平台拒收（infcode -1）：缺少必填字段 selinfo.phar_prac_cert_no")
+        Some("医保平台拒收（infcode -1）：缺少必填字段 selinfo.med_list_codg")
     );
-    // Fixed at the source (the HIS sends the pharmacist with her certificate), then resent:
-    // rebuilt from the corrected data, with the same msgid.
-    put(
-        &t,
-        Kind::Staff,
-        "nobody",
-        json!({"name": "周敏", "role": "pharmacist", "dept_code": "YF01",
-        "title": "药师", "licence_no": "ZY3310009"}),
-    )
-    .await;
+    // Fixed at the source (the HIS sends the drug with its code), then resent: rebuilt from
+    // the corrected data, with the same msgid and the same pharmacist.
+    drug["nhsa_code"] = json!("XD1");
+    put(&t, Kind::Drug, "D1", drug).await;
     yiqiao_tracecode::store::nhsa::resend(&t.db, m.id, &Actor::person("yibao01"), now())
         .await
         .unwrap();
@@ -197,14 +202,111 @@ async fn a_missing_required_field_is_a_rejection_naming_it() {
     assert_eq!(sales[0].msgid, sales[1].msgid);
     assert!(sales[1].accepted, "{}", sales[1].message);
     let rec = &sales[1].request["input"]["selinfo"];
-    assert_eq!(rec["phar_prac_cert_no"], "ZY3310009");
-    assert_eq!(rec["phar_name"], "周敏");
+    assert_eq!(rec["med_list_codg"], "XD1");
+    assert_eq!(rec["phar_prac_cert_no"], "ZY3310005");
+    assert_eq!(rec["phar_name"], "张丽华");
+    assert_eq!(sales[1].request["opter"], "YK01");
     assert_eq!(
         rec["sel_retn_time"],
         sales[0].request["input"]["selinfo"]["sel_retn_time"]
     );
     assert_eq!(messages(&t, "nhsa.3505").await[0].state, state::DELIVERED);
     server.stop().await;
+}
+
+/// A 3505 must name the pharmacist and her 执业资格证号: a dispensing by an account that is not
+/// linked to a licensed HIS staff member is not confirmed, and says what to do.
+#[tokio::test]
+async fn a_sale_needs_an_account_linked_to_a_licensed_pharmacist() {
+    let t = hospital(2).await;
+    put(
+        &t,
+        Kind::Staff,
+        "YS09",
+        json!({"name": "周敏", "role": "pharmacist", "dept_code": "YF01", "title": "药师"}),
+    )
+    .await;
+    let k = keeper();
+    let d = dp::open(&t.db, "RX2", &k, now()).await.unwrap();
+    for i in 1..=2 {
+        dp::scan(&t.db, d.id, &code(i), &k, now()).await.unwrap();
+    }
+    let refusal = |who: Actor| {
+        let db = t.db.clone();
+        async move {
+            match dp::confirm(&db, SplitPolicy::NoCode, d.id, &who, now()).await {
+                Err(TraceError::Pharmacist(e)) => e,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    let e = refusal(Actor::person("yaoshi02")).await;
+    assert_eq!(e, PharmacistError::NotLinked("yaoshi02".into()));
+    assert_eq!(
+        e.to_string(),
+        "账号「yaoshi02」未关联 HIS 职工工号，医保销售上传（3505）需要药师姓名和药师执业资格证号，暂不能确认：请信息科管理员在「用户与角色」中为此账号填写 HIS 工号（或执行 yiqiao user link yaoshi02 工号）"
+    );
+    let e = refusal(Actor::person("yaoshi02").with_his_staff(Some("YS09".into()))).await;
+    assert_eq!(
+        e.to_string(),
+        "账号「yaoshi02」关联的 HIS 职工 YS09（周敏）没有药师执业资格证号，医保销售上传（3505）不能缺少：请 HIS 推送该职工的执业资格证号后再确认"
+    );
+    let e = refusal(Actor::person("yaoshi02").with_his_staff(Some("YS99".into()))).await;
+    assert!(matches!(e, PharmacistError::StaffMissing { .. }), "{e:?}");
+    // Nothing was written: still open, codes still being dispensed, no sale queued.
+    assert_eq!(dp::get(&*t.db, d.id).await.unwrap().unwrap().state, "open");
+    assert_eq!(state_of(&t, &code(1)).await, "dispensing");
+    assert!(messages(&t, "nhsa.3505").await.is_empty());
+    // Linked to a licensed pharmacist (the keeper, YK01), the same dispensing is confirmed and
+    // names her.
+    dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
+    let sales = messages(&t, "nhsa.3505").await;
+    assert_eq!(sales.len(), 1);
+    let q: nhsa::Queued = serde_json::from_str(&sales[0].payload).unwrap();
+    assert_eq!(
+        (q.opter.as_str(), q.opter_name.as_str()),
+        ("YK01", "张丽华")
+    );
+    assert_eq!(q.staff_code.as_deref(), Some("YK01"));
+    assert_eq!(q.input["selinfo"]["phar_name"], "张丽华");
+    assert_eq!(q.input["selinfo"]["phar_prac_cert_no"], "ZY3310005");
+    assert_eq!(q.input["selinfo"]["sel_retn_opter_name"], "张丽华");
+    // A return (3506) names no licence: an unlinked account may take a package back, and the
+    // 3506 names the account.
+    dp::return_code(
+        &t.db,
+        d.id,
+        &code(1),
+        false,
+        &Actor::person("yaoshi02"),
+        now(),
+    )
+    .await
+    .unwrap();
+    let back = messages(&t, "nhsa.3506").await;
+    let q: nhsa::Queued = serde_json::from_str(&back[0].payload).unwrap();
+    assert_eq!(q.input["selinfo"]["sel_retn_opter_name"], "yaoshi02");
+    assert_eq!(q.staff_code, None);
+    // A dispensing that uploads nothing (herbal pieces, exempt) needs no licence.
+    put(
+        &t,
+        Kind::Prescription,
+        "RX3",
+        json!({"visit_id": "V0001", "patient_id": "P0001", "doctor_code": "D001",
+            "dept_code": "A50.01", "pharmacy_code": "YF01", "prescribed_at": "2026-11-02 08:50:00",
+            "rx_type": "western", "self_pay": true,
+            "lines": [{"line_no": 1, "drug_code": "H1", "quantity": 10}]}),
+    )
+    .await;
+    let unlinked = Actor::person("yaoshi02");
+    let herbal = dp::open(&t.db, "RX3", &unlinked, now()).await.unwrap();
+    let done = dp::confirm(&t.db, SplitPolicy::Draw, herbal.id, &unlinked, now())
+        .await
+        .unwrap();
+    assert_eq!(done.state, "confirmed");
+    assert_eq!(messages(&t, "nhsa.3505").await.len(), 1);
 }
 
 #[tokio::test]
@@ -285,7 +387,9 @@ async fn a_return_sends_3506_and_the_code_may_be_sold_again() {
     for i in [2, 3, 4] {
         dp::scan(&t.db, d.id, &code(i), &k, now()).await.unwrap();
     }
-    dp::confirm(&t.db, d.id, &k, now()).await.unwrap();
+    dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     assert!(w.pass().await.unwrap().delivered >= 1);
     let got = sim.received();
     let first_sale = format!("H33100200001{}", messages(&t, "nhsa.3505").await[0].msg_id);

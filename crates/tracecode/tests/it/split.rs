@@ -14,6 +14,7 @@ use yiqiao_store::outbox::state;
 use yiqiao_store::testing::TestDb;
 use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::dispense::DispenseError;
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::nhsa;
 use yiqiao_tracecode::sim::NhsaSim;
 use yiqiao_tracecode::store::dispense as dp;
@@ -64,7 +65,7 @@ async fn an_opened_package_is_drawn_down_over_several_dispensings_and_returns_pu
         "title": "主管药师", "licence_no": "ZY3310001"}),
     )
     .await;
-    let k = yiqiao_store::audit::Actor::person("YS01");
+    let k = yiqiao_store::audit::Actor::person("yaoshi01").with_his_staff(Some("YS01".into()));
     rx(&t, "RX5", 30).await; // one box scanned whole, 6 split
     rx(&t, "RX6", 20).await; // 20 split
     rx(&t, "RX7", 48).await; // two boxes, no split
@@ -77,7 +78,9 @@ async fn an_opened_package_is_drawn_down_over_several_dispensings_and_returns_pu
         "{d5:?}"
     );
     dp::scan(db, d5.id, &code(1), &k, now()).await.unwrap();
-    let drawn = split::draw(db, d5.id, &code(2), &k, now()).await.unwrap();
+    let drawn = split::draw(db, SplitPolicy::Draw, d5.id, &code(2), &k, now())
+        .await
+        .unwrap();
     assert_eq!(
         (drawn.units, drawn.split_drawn, drawn.units_left),
         (6, 6, 18)
@@ -85,7 +88,7 @@ async fn an_opened_package_is_drawn_down_over_several_dispensings_and_returns_pu
     assert_eq!(state_of(&t, &code(2)).await, "opened");
     // The line's split is drawn: a second draw has nothing to take.
     assert_eq!(
-        refusal(split::draw(db, d5.id, &code(3), &k, now()).await).to_string(),
+        refusal(split::draw(db, SplitPolicy::Draw, d5.id, &code(3), &k, now()).await).to_string(),
         "阿莫西林胶囊（D1） 本处方没有待发的拆零数量"
     );
     // An opened box is not a whole box: it cannot be scanned as one.
@@ -94,30 +97,38 @@ async fn an_opened_package_is_drawn_down_over_several_dispensings_and_returns_pu
         refusal(dp::scan(db, d7.id, &code(2), &k, now()).await).to_string(),
         "此码当前状态为「已拆零（余量可发）」，不能发出"
     );
-    dp::confirm(db, d5.id, &k, now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::Draw, d5.id, &k, now())
+        .await
+        .unwrap();
     // Drawing on a confirmed dispense is refused.
     assert_eq!(
-        refusal(split::draw(db, d5.id, &code(2), &k, now()).await),
+        refusal(split::draw(db, SplitPolicy::Draw, d5.id, &code(2), &k, now()).await),
         DispenseError::NotOpen
     );
 
     // RX6: the same opened box gives its last 18, then a new box the other 2.
     let d6 = dp::open(db, "RX6", &k, now()).await.unwrap();
-    let a = split::draw(db, d6.id, &code(2), &k, now()).await.unwrap();
+    let a = split::draw(db, SplitPolicy::Draw, d6.id, &code(2), &k, now())
+        .await
+        .unwrap();
     assert_eq!((a.units, a.split_drawn, a.units_left), (18, 18, 0));
     assert_eq!(state_of(&t, &code(2)).await, "used_up");
     assert_eq!(
-        refusal(split::draw(db, d6.id, &code(2), &k, now()).await).to_string(),
+        refusal(split::draw(db, SplitPolicy::Draw, d6.id, &code(2), &k, now()).await).to_string(),
         "此拆零包装已发完，请扫下一盒"
     );
-    let b = split::draw(db, d6.id, &code(3), &k, now()).await.unwrap();
+    let b = split::draw(db, SplitPolicy::Draw, d6.id, &code(3), &k, now())
+        .await
+        .unwrap();
     assert_eq!((b.units, b.split_drawn, b.units_left), (2, 20, 22));
     // A package of another pharmacy is refused as for a whole box.
     assert_eq!(
-        refusal(split::draw(db, d6.id, &code(900), &k, now()).await).to_string(),
+        refusal(split::draw(db, SplitPolicy::Draw, d6.id, &code(900), &k, now()).await).to_string(),
         "此码不在本药房：在药库"
     );
-    dp::confirm(db, d6.id, &k, now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::Draw, d6.id, &k, now())
+        .await
+        .unwrap();
 
     // 3505: RX5's whole box (trdn_flag 0) and its split draw (trdn_flag 1, 6 units), RX6's
     // two draws.
@@ -197,12 +208,16 @@ async fn two_windows_drawing_the_last_units_of_one_package_never_get_more_than_i
         rx(&t, "RX6", 6).await;
         rx(&t, "RX7", 6).await;
         let d5 = dp::open(db, "RX5", &k, now()).await.unwrap();
-        split::draw(db, d5.id, &code(1), &k, now()).await.unwrap();
+        split::draw(db, SplitPolicy::Draw, d5.id, &code(1), &k, now())
+            .await
+            .unwrap();
         let d6 = dp::open(db, "RX6", &k, now()).await.unwrap();
         let d7 = dp::open(db, "RX7", &k, now()).await.unwrap();
         let window = |id: i64| {
             let db = t.db.clone();
-            tokio::spawn(async move { split::draw(&db, id, &code(1), &keeper(), now()).await })
+            tokio::spawn(async move {
+                split::draw(&db, SplitPolicy::Draw, id, &code(1), &keeper(), now()).await
+            })
         };
         let (a, b) = (window(d6.id), window(d7.id));
         let (a, b) = (a.await.unwrap(), b.await.unwrap());
@@ -271,7 +286,7 @@ async fn run(ops: Vec<Op>) {
     for o in ops {
         match o {
             Op::Draw(r, n) => {
-                let res = split::draw(db, ids[r], &code(n), &k, now()).await;
+                let res = split::draw(db, SplitPolicy::Draw, ids[r], &code(n), &k, now()).await;
                 let p = (n - 1) as usize;
                 let expect = if !open[r] || need[r] == 0 || left[p] == 0 {
                     None
@@ -290,9 +305,13 @@ async fn run(ops: Vec<Op>) {
                 }
             }
             Op::Confirm(r) => {
-                let res = dp::confirm(db, ids[r], &k, now()).await;
-                assert_eq!(res.is_ok(), open[r], "{res:?}");
-                open[r] = false;
+                // Under draw, a dispense is confirmed only once its split is fully drawn.
+                let res = dp::confirm(db, SplitPolicy::Draw, ids[r], &k, now()).await;
+                let ok = open[r] && need[r] == 0;
+                assert_eq!(res.is_ok(), ok, "{res:?}");
+                if ok {
+                    open[r] = false;
+                }
             }
             Op::Return(r, n) => {
                 let res = split::return_draw(db, ids[r], &code(n), &k, now()).await;

@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use yiqiao_his::domain::Kind;
 use yiqiao_tracecode::domain::receipt::{NewReceipt, RawReceipt};
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::entities::{code as code_e, dispense_line, receipt_line, return_};
 use yiqiao_tracecode::store::receipt as rc;
@@ -129,7 +130,11 @@ async fn run(ops: Vec<Op>) {
             Op::Confirm(rx) => {
                 let Some(d) = disp.get_mut(&rx) else { continue };
                 if !d.open {
-                    assert!(dp::confirm(db, d.id, &k, now()).await.is_err());
+                    assert!(
+                        dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+                            .await
+                            .is_err()
+                    );
                     continue;
                 }
                 let v = dp::get(&**db, d.id).await.unwrap().unwrap();
@@ -138,7 +143,9 @@ async fn run(ops: Vec<Op>) {
                         .await
                         .unwrap();
                 }
-                dp::confirm(db, d.id, &k, now()).await.unwrap();
+                dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+                    .await
+                    .unwrap();
                 d.open = false;
                 for (c, state) in model.iter_mut() {
                     if *state == "dispensing" && owner.get(c) == Some(&rx) {

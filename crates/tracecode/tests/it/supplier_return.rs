@@ -8,6 +8,7 @@ use yiqiao_core::time::ManualClock;
 use yiqiao_store::testing::TestDb;
 use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::receipt::{NewReceipt, RawReceipt};
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::domain::supplier_return::{ChangeKind, NewSupplierReturn, RawSupplierReturn};
 use yiqiao_tracecode::nhsa;
 use yiqiao_tracecode::sim::NhsaSim;
@@ -236,7 +237,9 @@ async fn a_stock_take_uploads_each_batch_and_changes_are_all_or_none() {
     let d = dp::open(db, "RX2", &k, now()).await.unwrap();
     dp::scan(db, d.id, &code(1), &k, now()).await.unwrap();
     dp::scan(db, d.id, &code(2), &k, now()).await.unwrap();
-    dp::confirm(db, d.id, &k, now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::NoCode, d.id, &k, now())
+        .await
+        .unwrap();
     dp::return_code(db, d.id, &code(2), true, &k, now())
         .await
         .unwrap();

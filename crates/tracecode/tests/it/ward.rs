@@ -12,6 +12,7 @@ use yiqiao_store::outbox::state;
 use yiqiao_store::testing::TestDb;
 use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::dispense::DispenseError;
+use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::domain::ward::{WardError, WardUpload};
 use yiqiao_tracecode::nhsa;
 use yiqiao_tracecode::sim::NhsaSim;
@@ -23,14 +24,15 @@ use crate::dispense::{code, hospital, put, state_of};
 use crate::fixtures::now;
 use crate::nhsa::{any_port, messages, worker};
 
-/// The ward nurse.
+/// The ward nurse, her account linked to HIS staff member HS01 (with her practice licence).
 fn nurse() -> Actor {
-    Actor::person("HS01")
+    Actor::person("hushi01").with_his_staff(Some("HS01".into()))
 }
 
-/// The inpatient pharmacist, on the HIS staff list with her 执业资格证号.
+/// The inpatient pharmacist, her account linked to YS01, on the HIS staff list with her
+/// 执业资格证号.
 fn pharmacist() -> Actor {
-    Actor::person("YS01")
+    Actor::person("yaoshi01").with_his_staff(Some("YS01".into()))
 }
 
 fn message<T: std::fmt::Debug>(r: Result<T, TraceError>) -> String {
@@ -60,6 +62,14 @@ pub async fn ward(n: u32) -> TestDb {
         "YS01",
         json!({"name": "陈静", "role": "pharmacist", "dept_code": "YF01",
         "title": "主管药师", "licence_no": "ZY3310001"}),
+    )
+    .await;
+    put(
+        &t,
+        Kind::Staff,
+        "HS01",
+        json!({"name": "周琳", "role": "nurse", "dept_code": "W01",
+        "title": "护师", "licence_no": "202033100001"}),
     )
     .await;
     put(&t, Kind::Patient, "P0002", json!({"card_no": "MZ0002345", "name": "张丽",
@@ -106,7 +116,8 @@ async fn every_ward_refusal_in_the_specs_order_bed_by_bed_then_confirmation() {
         .iter()
         .map(|l| (l.patient_id.as_str(), l.required, l.split_qty))
         .collect();
-    assert_eq!(shape, [("P0001", 2, 0), ("P0001", 0, 10), ("P0002", 1, 6)]);
+    // 黄芪 is exempt: nothing traced, nothing split off to draw.
+    assert_eq!(shape, [("P0001", 2, 0), ("P0001", 0, 0), ("P0002", 1, 6)]);
     assert_eq!(w.lines[0].patient_name, "王小明");
     // The pharmacist opening the same list shares the record.
     assert_eq!(
@@ -180,16 +191,33 @@ async fn every_ward_refusal_in_the_specs_order_bed_by_bed_then_confirmation() {
     ));
     assert_eq!(message(refused), "此码已由住院病区发药，不能重复发出");
     assert_eq!(
-        message(wd::confirm(db, w.id, WardUpload::Dispensing, &n, now()).await),
+        message(
+            wd::confirm(
+                db,
+                w.id,
+                WardUpload::Dispensing,
+                SplitPolicy::NoCode,
+                &n,
+                now()
+            )
+            .await
+        ),
         "还有未扫满的行：第 3 行（P0002 医嘱 YZ3）应扫 1 / 已扫 0（无法扫码的请登记原因）"
     );
     let ok = scan(code(3), None).await.unwrap();
     assert_eq!((ok.patient_id.as_str(), ok.line_no), ("P0002", 3));
     assert_eq!(state_of(&t, &code(3)).await, "dispensing");
 
-    let done = wd::confirm(db, w.id, WardUpload::Dispensing, &pharmacist(), now())
-        .await
-        .unwrap();
+    let done = wd::confirm(
+        db,
+        w.id,
+        WardUpload::Dispensing,
+        SplitPolicy::NoCode,
+        &pharmacist(),
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(done.state, "confirmed");
     assert!(done.lines.iter().all(|l| l.uploaded));
     for i in 1..=3 {
@@ -251,9 +279,16 @@ async fn confirmed(upload: WardUpload) -> (TestDb, i64) {
             .await
             .unwrap();
     }
-    wd::confirm(&t.db, w.id, upload, &pharmacist(), now())
-        .await
-        .unwrap();
+    wd::confirm(
+        &t.db,
+        w.id,
+        upload,
+        SplitPolicy::NoCode,
+        &pharmacist(),
+        now(),
+    )
+    .await
+    .unwrap();
     (t, w.id)
 }
 
@@ -301,7 +336,9 @@ async fn a_nurse_returns_packages_once_each_with_a_3506() {
     dp::mark_uncollected(db, rx.id, 1, "标签破损", &pharmacist(), now())
         .await
         .unwrap();
-    dp::confirm(db, rx.id, &pharmacist(), now()).await.unwrap();
+    dp::confirm(db, SplitPolicy::NoCode, rx.id, &pharmacist(), now())
+        .await
+        .unwrap();
     assert_eq!(
         message(wd::return_code(db, id, &code(3), false, &n, now()).await),
         "此码不是本病区发药单发出的，不能在此退药"
@@ -431,4 +468,134 @@ async fn the_simulator_accepts_the_ward_sales_and_return_over_http() {
         assert_eq!(m.state, state::DELIVERED);
     }
     server.stop().await;
+}
+
+/// WD1 scanned in full by the nurse (codes 1–3; the 6 split units need no code here), not yet
+/// confirmed.
+async fn scanned() -> (TestDb, i64) {
+    let t = ward(6).await;
+    let n = nurse();
+    let w = wd::open(&t.db, "WD1", &n, now()).await.unwrap();
+    for i in 1..=3 {
+        wd::scan(&t.db, w.id, &code(i), None, &n, now())
+            .await
+            .unwrap();
+    }
+    (t, w.id)
+}
+
+#[tokio::test]
+async fn the_ward_sale_names_the_ordering_doctor_the_his_sends_else_the_stays_doctor() {
+    let (t, id) = scanned().await;
+    let db = &t.db;
+    wd::confirm(
+        db,
+        id,
+        WardUpload::Settlement,
+        SplitPolicy::NoCode,
+        &pharmacist(),
+        now(),
+    )
+    .await
+    .unwrap();
+    // The HIS sends the list again, now naming the ordering doctor (开嘱医生) of bed 1's order.
+    put(
+        &t,
+        Kind::Staff,
+        "D002",
+        json!({"name": "王建国", "role": "doctor", "dept_code": "A50.01", "title": "主治医师",
+        "licence_no": "110331000654321", "id_type": "1", "id_no": "331002198506122010"}),
+    )
+    .await;
+    put(
+        &t,
+        Kind::WardDispensing,
+        "WD1",
+        json!({"ward_code": "W01", "pharmacy_code": "YF01", "issued_at": "2026-11-29 09:30:00",
+        "lines": [
+            {"line_no": 1, "patient_id": "P0001", "admission_no": "ZY202600001", "bed_no": "1",
+             "order_id": "YZ1", "order_kind": "long", "drug_code": "D1", "quantity": 48,
+             "ordering_doctor_code": "D002"},
+            {"line_no": 2, "patient_id": "P0001", "admission_no": "ZY202600001", "bed_no": "1",
+             "order_id": "YZ2", "order_kind": "long", "drug_code": "H1", "quantity": 10},
+            {"line_no": 3, "patient_id": "P0002", "admission_no": "ZY202600002", "bed_no": "2",
+             "order_id": "YZ3", "order_kind": "temporary", "drug_code": "D1", "quantity": 30,
+             "mdtrt_id": "MZY0002"}]}),
+    )
+    .await;
+    let who = pharmacist();
+    assert_eq!(
+        wd::settle_patient(db, "P0001", &who, now()).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        wd::settle_patient(db, "P0002", &who, now()).await.unwrap(),
+        1
+    );
+    let sales = messages(&t, "nhsa.3505").await;
+    let sel = |i: usize| {
+        let q: nhsa::Queued = serde_json::from_str(&sales[i].payload).unwrap();
+        q.input["selinfo"].clone()
+    };
+    // Bed 1: the order's doctor, with his certificate.
+    let rec = sel(0);
+    assert_eq!(rec["rxno"], "YZ1");
+    assert_eq!(rec["prsc_dr_name"], "王建国");
+    assert_eq!(rec["prsc_dr_cert_type"], "1");
+    assert_eq!(rec["prsc_dr_certno"], "331002198506122010");
+    // Bed 2: the HIS names no ordering doctor — the stay's visit (mdtrt_id) stands in.
+    let rec = sel(1);
+    assert_eq!(rec["rxno"], "YZ3");
+    assert_eq!(rec["prsc_dr_name"], "李明华");
+    assert_eq!(rec["phar_name"], "陈静");
+}
+
+#[tokio::test]
+async fn a_ward_confirmation_that_would_upload_needs_a_linked_licensed_account() {
+    let (t, id) = scanned().await;
+    let db = &t.db;
+    let unlinked = Actor::person("hushi02");
+    let r = wd::confirm(
+        db,
+        id,
+        WardUpload::Dispensing,
+        SplitPolicy::NoCode,
+        &unlinked,
+        now(),
+    )
+    .await;
+    assert!(
+        message(r).starts_with("账号「hushi02」未关联 HIS 职工工号"),
+        "refused by name"
+    );
+    assert_eq!(wd::get(&**db, id).await.unwrap().unwrap().state, "open");
+    assert!(messages(&t, "nhsa.3505").await.is_empty());
+    // Uploaded at settlement instead, the confirmation queues nothing and needs no licence;
+    // the settlement does, and is refused the same way.
+    wd::confirm(
+        db,
+        id,
+        WardUpload::Settlement,
+        SplitPolicy::NoCode,
+        &unlinked,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert!(
+        message(wd::settle_patient(db, "P0001", &unlinked, now()).await)
+            .starts_with("账号「hushi02」未关联 HIS 职工工号")
+    );
+    assert!(messages(&t, "nhsa.3505").await.is_empty());
+    // The linked nurse settles: her name and practice licence go into the 3505.
+    assert_eq!(
+        wd::settle_patient(db, "P0001", &nurse(), now())
+            .await
+            .unwrap(),
+        1
+    );
+    let q: nhsa::Queued =
+        serde_json::from_str(&messages(&t, "nhsa.3505").await[0].payload).unwrap();
+    assert_eq!(q.input["selinfo"]["phar_name"], "周琳");
+    assert_eq!(q.input["selinfo"]["phar_prac_cert_no"], "202033100001");
 }

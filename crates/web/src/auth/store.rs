@@ -25,6 +25,9 @@ pub mod user {
         pub active: bool,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
+        /// The HIS staff member (工号) this account is, if linked; unique.
+        #[sea_orm(unique)]
+        pub his_staff_code: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -106,13 +109,19 @@ pub enum UserError {
     Taken(String),
     #[error("没有这个用户")]
     NotFound,
+    #[error("HIS 工号不能为空，且不超过 64 个字符")]
+    BadStaffCode,
+    #[error("HIS 职工表中没有工号「{0}」：请先确认 HIS 已推送该职工，或核对工号")]
+    NoSuchStaff(String),
+    #[error("HIS 工号「{code}」已关联到用户「{holder}」，一个工号只能关联一个账号")]
+    StaffTaken { code: String, holder: String },
 }
 
 impl yiqiao_core::Refusal for UserError {
     fn kind(&self) -> yiqiao_core::ErrorKind {
         use yiqiao_core::ErrorKind::*;
         match self {
-            UserError::Taken(_) => Conflict,
+            UserError::Taken(_) | UserError::StaffTaken { .. } => Conflict,
             UserError::NotFound => NotFound,
             _ => BadRequest,
         }
@@ -124,6 +133,9 @@ impl yiqiao_core::Refusal for UserError {
             UserError::NoRole => "NO_ROLE",
             UserError::Taken(_) => "USERNAME_TAKEN",
             UserError::NotFound => "NOT_FOUND",
+            UserError::BadStaffCode => "BAD_STAFF_CODE",
+            UserError::NoSuchStaff(_) => "NO_SUCH_STAFF",
+            UserError::StaffTaken { .. } => "STAFF_CODE_TAKEN",
         }
     }
 }
@@ -189,6 +201,7 @@ pub async fn create_user<C: ConnectionTrait>(
         active: Set(true),
         created_at: Set(now),
         updated_at: Set(now),
+        his_staff_code: Set(None),
         ..Default::default()
     }
     .insert(conn)
@@ -257,6 +270,98 @@ pub async fn update_user<C: ConnectionTrait>(
     )
     .await?;
     Ok(after)
+}
+
+/// Link a person's account to the HIS staff member (工号) they are, or unlink it (`None`).
+/// Audited. The staff member must be on the HIS staff list (checked by the update itself), and
+/// the unique index decides between two accounts claiming one staff member.
+pub async fn link_staff<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    staff_code: Option<&str>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<User, AccountError> {
+    let before = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    let code = match staff_code.map(str::trim) {
+        None => None,
+        Some(c) if c.is_empty() || c.chars().count() > 64 => {
+            return Err(UserError::BadStaffCode.into());
+        }
+        Some(c) => Some(c.to_owned()),
+    };
+    if let Some(c) = &code {
+        // Only to name the holder in the refusal; the unique index is what decides.
+        let holder = user::Entity::find()
+            .filter(user::Column::HisStaffCode.eq(c.as_str()))
+            .filter(user::Column::Id.ne(id))
+            .one(conn)
+            .await?;
+        if let Some(h) = holder {
+            return Err(UserError::StaffTaken {
+                code: c.clone(),
+                holder: h.username,
+            }
+            .into());
+        }
+    }
+    let backend = conn.get_database_backend();
+    let changed = match &code {
+        Some(c) => conn
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                "UPDATE app_user SET his_staff_code = $1, updated_at = $2 \
+                 WHERE id = $3 AND EXISTS (SELECT 1 FROM his_staff WHERE code = $1)",
+                [c.clone().into(), now.into(), id.into()],
+            ))
+            .await
+            .map_err(|e| {
+                if yiqiao_store::is_unique_violation(&e) {
+                    AccountError::User(UserError::StaffTaken {
+                        code: c.clone(),
+                        holder: "另一用户".into(),
+                    })
+                } else {
+                    AccountError::Db(e)
+                }
+            })?,
+        None => {
+            conn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend,
+                "UPDATE app_user SET his_staff_code = NULL, updated_at = $1 WHERE id = $2",
+                [now.into(), id.into()],
+            ))
+            .await?
+        }
+    };
+    if changed.rows_affected() != 1 {
+        return Err(match code {
+            Some(c) => UserError::NoSuchStaff(c),
+            None => UserError::NotFound,
+        }
+        .into());
+    }
+    let action = if code.is_some() {
+        "user.link_staff"
+    } else {
+        "user.unlink_staff"
+    };
+    audit::record(
+        conn,
+        actor,
+        Change::new(action, "user", &before.username)
+            .before(serde_json::json!({"his_staff_code": before.his_staff_code}))
+            .after(serde_json::json!({"his_staff_code": code})),
+        now,
+    )
+    .await?;
+    Ok(user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(UserError::NotFound)?)
 }
 
 /// Set a new password (by the person or an administrator). All sessions of the person end.
@@ -390,6 +495,7 @@ pub async fn lookup_session<C: ConnectionTrait>(
         roles: u.role_list(),
         username: u.username,
         display_name: u.display_name,
+        his_staff_code: u.his_staff_code,
         csrf: s.csrf,
     }))
 }

@@ -5,12 +5,13 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use yiqiao_core::Role;
 
 use crate::{PASSWORD, spawn_app};
 
-struct Driver(Child);
+/// A chromedriver process, ended when dropped.
+pub struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -27,15 +28,13 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[tokio::test]
-#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
-async fn browser_signs_in_and_opens_the_dashboard() {
+/// Headless Chromium driven over WebDriver (`CHROMEDRIVER`, `CHROMIUM` override the paths).
+/// Keep the driver alive as long as the client.
+pub async fn chromium() -> (Driver, Client) {
     // Two TLS back-ends are in the dependency graph; say which one the WebDriver client uses.
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let app = spawn_app().await;
-    app.add_user("wang", &[Role::Admin]).await;
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -53,7 +52,6 @@ async fn browser_signs_in_and_opens_the_dashboard() {
                      "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
         }),
     );
-    let mut client = None;
     for _ in 0..50 {
         match ClientBuilder::rustls()
             .unwrap()
@@ -61,14 +59,19 @@ async fn browser_signs_in_and_opens_the_dashboard() {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
         {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
+            Ok(c) => return (driver, c),
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let c = client.expect("chromedriver did not start");
+    panic!("chromedriver did not start");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn browser_signs_in_and_opens_the_dashboard() {
+    let app = spawn_app().await;
+    app.add_user("wang", &[Role::Admin]).await;
+    let (_driver, c) = chromium().await;
     c.goto(&app.url("/")).await.unwrap();
     // Not signed in: the browser lands on the sign-in page.
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));

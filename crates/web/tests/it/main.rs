@@ -3,9 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod browser;
+mod browser_scan;
 mod people;
 mod roles;
 mod server;
+mod staff_link;
 mod tracecode;
 
 use std::sync::Arc;
@@ -49,6 +51,38 @@ impl TestApp {
             username,
             PASSWORD,
             roles,
+            &Actor::system("test"),
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
+        txn.commit().await.unwrap();
+    }
+
+    /// Put a licensed pharmacist on the HIS staff list (department `dept_code` must exist) and
+    /// link `username`'s account to her, as the administrator does for whoever dispenses.
+    pub async fn link_pharmacist(&self, username: &str, staff_code: &str, dept_code: &str) {
+        yiqiao_his::store::upsert_value(
+            &self.t.db,
+            yiqiao_his::domain::Kind::Staff,
+            staff_code,
+            &serde_json::json!({"name": format!("药师{staff_code}"), "role": "pharmacist",
+                "dept_code": dept_code, "title": "主管药师",
+                "licence_no": format!("ZY{staff_code}")}),
+            &Actor::machine("his"),
+            self.clock.now(),
+        )
+        .await
+        .unwrap();
+        let u = yiqiao_web::auth::store::find_by_username(&*self.t.db, username)
+            .await
+            .unwrap()
+            .unwrap();
+        let txn = self.t.db.begin_write().await.unwrap();
+        yiqiao_web::auth::store::link_staff(
+            &txn,
+            u.id,
+            Some(staff_code),
             &Actor::system("test"),
             self.clock.now(),
         )

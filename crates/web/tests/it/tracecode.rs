@@ -7,10 +7,14 @@ use yiqiao_core::Role;
 use yiqiao_his::domain::Kind;
 use yiqiao_store::audit::Actor;
 
-use crate::{TestApp, hidden, spawn_app, t0};
+use crate::{TestApp, hidden, t0};
 
 async fn with_drugs() -> TestApp {
-    let app = spawn_app().await;
+    with_drugs_on(yiqiao_web::Config::default()).await
+}
+
+async fn with_drugs_on(config: yiqiao_web::Config) -> TestApp {
+    let app = crate::spawn_app_with(config).await;
     for (code, name, size) in [("D1", "阿莫西林胶囊", 24), ("D2", "布洛芬缓释胶囊", 20)]
     {
         let drug = json!({"generic_name": name, "category": "western", "spec": "0.25g*24粒",
@@ -496,7 +500,10 @@ async fn put(app: &TestApp, kind: Kind, id: &str, v: Value) {
 
 #[tokio::test]
 async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
-    let app = with_drugs().await;
+    // Written for split quantities that need no code (拆零免扫): RX1–RX3 are a box and 6 粒.
+    let mut config = yiqiao_web::Config::default();
+    config.tracecode.split_policy = yiqiao_tracecode::domain::split::SplitPolicy::NoCode;
+    let app = with_drugs_on(config).await;
     put(
         &app,
         Kind::Department,
@@ -584,6 +591,7 @@ async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
         .unwrap();
 
     // Two windows: one opens RX1 through the page, the other RX2 through the API.
+    app.link_pharmacist("yaoshi", "YS01", "YF01").await;
     let w1 = app.login("yaoshi").await;
     app.add_user("yaoshi2", &[yiqiao_core::Role::Pharmacist])
         .await;
@@ -814,11 +822,12 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
         "dept_code": "A50.01", "title": "主任医师", "licence_no": "120331000123456"}),
     )
     .await;
-    // The pharmacist's user name is her HIS staff code: her 执业资格证号 goes into 3505.
+    // The pharmacist on the HIS staff list: her 执业资格证号 goes into 3505 once her account
+    // is linked to her staff code.
     put(
         &app,
         Kind::Staff,
-        "yaoshi",
+        "YS01",
         json!({"name": "陈静", "role": "pharmacist",
         "dept_code": "YF01", "title": "主管药师", "licence_no": "ZY3310001"}),
     )
@@ -851,6 +860,7 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
     app.add_user("yaoku", &[Role::DrugStore]).await;
     app.add_user("yaoshi", &[Role::Pharmacist]).await;
     app.add_user("yibao", &[Role::Insurance]).await;
+    app.add_user("wang", &[Role::Admin]).await;
 
     let store = app.login("yaoku").await;
     store
@@ -899,6 +909,45 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
     let res = phar
         .post(app.url(&format!("/api/tracecode/dispenses/{did}/scans")))
         .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Her account is not linked to her HIS staff code yet: a 3505 without a pharmacist's
+    // licence is refused, telling her whom to ask; nothing is confirmed or queued.
+    let res = phar
+        .post(app.url(&format!("/api/tracecode/dispenses/{did}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "PHARMACIST_NOT_LINKED");
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.contains("账号「yaoshi」未关联 HIS 职工工号"),
+        "{message}"
+    );
+    assert!(message.contains("yiqiao user link yaoshi"), "{message}");
+    assert_eq!(
+        yiqiao_tracecode::store::nhsa::list(&*app.t.db, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "only the receipt's 3503"
+    );
+    // The administrator links her account on the users page; her session sees it at once.
+    let admin = app.login("wang").await;
+    let csrf = app.csrf(&admin).await;
+    let uid = yiqiao_web::auth::store::find_by_username(&*app.t.db, "yaoshi")
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let res = admin
+        .post(app.url(&format!("/admin/users/{uid}/staff")))
+        .form(&[("_csrf", csrf.as_str()), ("staff_code", "YS01")])
         .send()
         .await
         .unwrap();
@@ -1003,6 +1052,16 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
     assert!(infnos.contains(&("3507", true)));
     assert!(infnos.contains(&("3503", true)));
     assert_eq!(infnos.last(), Some(&("3505", true)));
+    // Every 3505 names the linked staff member: her name and licence, and her staff code as
+    // 经办人.
+    for r in got.iter().skip(1).filter(|r| r.infno == "3505") {
+        let sel = &r.request["input"]["selinfo"];
+        assert_eq!(sel["phar_name"], "陈静", "{}", r.request);
+        assert_eq!(sel["phar_prac_cert_no"], "ZY3310001");
+        assert_eq!(sel["sel_retn_opter_name"], "陈静");
+        assert_eq!(r.request["opter"], "YS01");
+        assert_eq!(r.request["opter_name"], "陈静");
+    }
     // Without the form token: refused.
     let res = office
         .post(app.url(&format!("/tracecode/nhsa/{id}/resend")))
@@ -1083,6 +1142,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
 
     // The nurse opens the list on the PDA: the page holds the scan field, the beds and counts.
     app.add_user("hushi", &[Role::Nurse]).await;
+    app.link_pharmacist("hushi", "HS01", "W01").await;
     let nurse = app.login("hushi").await;
     let page = nurse
         .get(app.url("/tracecode/ward"))
@@ -1111,7 +1171,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
         .text()
         .await
         .unwrap();
-    assert!(page.contains(&format!("data-api=\"/api/tracecode/ward/{id}/scans\"")));
+    assert!(page.contains(&format!("data-api=\"/api/tracecode/ward/{id}/reads\"")));
     assert!(page.contains("12床 王小明"));
     assert!(page.contains("id=\"total-scanned\">0<"));
     assert!(page.contains("name=\"viewport\""));
@@ -1122,7 +1182,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
     // Scans as the page's script sends them: a verdict and the running counts each time.
     let scan = |code: &str| {
         nurse
-            .post(app.url(&format!("/api/tracecode/ward/{id}/scans")))
+            .post(app.url(&format!("/api/tracecode/ward/{id}/reads")))
             .json(&json!({"code": code, "patient_id": "P0001"}))
             .send()
     };
@@ -1266,6 +1326,7 @@ async fn split_quantities_are_drawn_from_an_opened_box_over_http() {
         .await
         .unwrap();
 
+    app.link_pharmacist("yaoshi", "YS01", "YF01").await;
     let w = app.login("yaoshi").await;
     let open = |rx: &'static str| {
         let w = w.clone();
