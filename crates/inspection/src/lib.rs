@@ -38,5 +38,6 @@ pub fn migrations() -> Vec<yiqiao_store::Migration> {
         Box::new(migrations::m7201_monitor_device::Up),
         Box::new(migrations::m7202_monitor_sample::Up),
         Box::new(migrations::m7203_monitor_event::Up),
+        Box::new(migrations::m7204_monitor_temperature::Up),
     ]
 }

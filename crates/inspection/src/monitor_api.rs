@@ -35,8 +35,24 @@ pub(crate) async fn add_device(
     Json(draft): Json<DeviceDraft>,
 ) -> Result<Response, AppError> {
     let d = draft.parse(&s.config)?;
-    let id = st::add_device(&s.db, s.clock.now(), &d).await?;
+    let id = st::add_device(&s.db, &s.key, s.clock.now(), &d).await?;
     Ok((axum::http::StatusCode::CREATED, Json(Created { id })).into_response())
+}
+
+/// A device's own temperature alarm limit, ℃; `null` goes back to its profile's.
+#[derive(Deserialize)]
+pub(crate) struct LimitJson {
+    temperature_limit_c: Option<i64>,
+}
+
+pub(crate) async fn set_temperature_limit(
+    State(s): State<MonitorState>,
+    _me: CurrentUser,
+    Path(id): Path<i64>,
+    Json(body): Json<LimitJson>,
+) -> Result<Json<DeviceView>, AppError> {
+    st::set_temperature_limit(&s.db, s.clock.now(), id, body.temperature_limit_c).await?;
+    Ok(Json(st::device(&s.db, id).await?))
 }
 
 #[derive(Serialize)]
@@ -162,7 +178,14 @@ pub(crate) async fn series(
     Path(id): Path<i64>,
     Query(q): Query<SeriesQuery>,
 ) -> Result<Json<Vec<Point>>, AppError> {
-    const METRICS: &[&str] = &["cpu", "memory", "in_bps", "out_bps", "broadcast_pps"];
+    const METRICS: &[&str] = &[
+        "cpu",
+        "memory",
+        "temperature",
+        "in_bps",
+        "out_bps",
+        "broadcast_pps",
+    ];
     if !METRICS.contains(&q.metric.as_str()) {
         return Err(AppError::bad_request(
             "BAD_METRIC",

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -32,6 +32,8 @@ pub struct MonitorState {
     pub clock: Arc<dyn Clock>,
     /// Defaults for new devices.
     pub config: crate::monitor::poller::MonitorConfig,
+    /// Encrypts the SNMP credentials of new devices.
+    pub key: Arc<yiqiao_store::secret_key::KeyProvider>,
 }
 
 /// Every monitoring route, declared with its roles.
@@ -44,6 +46,11 @@ pub fn routes(state: MonitorState) -> Routes<()> {
             "/inspection/monitor/devices/{id}/maintenance",
             MANAGE,
             post(add_maintenance),
+        )
+        .page_post(
+            "/inspection/monitor/devices/{id}/temperature-limit",
+            MANAGE,
+            post(set_temperature_limit),
         )
         .api(
             Method::GET,
@@ -68,6 +75,12 @@ pub fn routes(state: MonitorState) -> Routes<()> {
             "/api/inspection/monitor/devices/{id}",
             READ,
             get(crate::monitor_api::device),
+        )
+        .api(
+            Method::PUT,
+            "/api/inspection/monitor/devices/{id}/temperature-limit",
+            MANAGE,
+            put(crate::monitor_api::set_temperature_limit),
         )
         .api(
             Method::GET,
@@ -117,6 +130,19 @@ pub struct DeviceDraft {
     pub priv_pass: String,
     pub interval_secs: String,
     pub timeout_ms: String,
+    /// 温度告警阈值 (℃); empty: the vendor profile's.
+    pub temperature_limit_c: String,
+}
+
+/// A temperature limit as typed: empty is "the profile's".
+fn limit_field(s: &str) -> Result<Option<i64>, MonitorError> {
+    let s = s.trim().trim_end_matches('℃').trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse::<i64>()
+        .map(Some)
+        .map_err(|_| MonitorError::Bad(format!("温度告警阈值“{s}”不是整数")))
 }
 
 impl DeviceDraft {
@@ -193,6 +219,7 @@ impl DeviceDraft {
             credentials,
             interval_secs: num(&self.interval_secs, defaults.poll_interval_secs, "轮询间隔")?,
             timeout_ms: num(&self.timeout_ms, defaults.timeout_ms, "超时")?,
+            temperature_limit_c: limit_field(&self.temperature_limit_c)?,
         })
     }
 }
@@ -229,13 +256,33 @@ struct DeviceRow {
     state: &'static str,
     cpu: String,
     memory: String,
+    temperature: String,
     last_poll: String,
 }
 
 struct AlertRow {
     a: alert::Model,
+    /// The metric in words, with its unit.
+    label: &'static str,
+    unit: &'static str,
     opened: String,
     closed: String,
+}
+
+/// The stored metric name in people's words and its unit.
+fn metric_words(name: &str) -> (&'static str, &'static str) {
+    use crate::domain::alert::Metric;
+    [
+        Metric::Cpu,
+        Metric::Memory,
+        Metric::PingFailed,
+        Metric::InterfaceErrors,
+        Metric::BroadcastPps,
+        Metric::Temperature,
+    ]
+    .into_iter()
+    .find(|m| crate::monitor::evaluate::metric_name(*m) == name)
+    .map_or(("其他", ""), |m| (m.label(), m.unit()))
 }
 
 #[derive(Template)]
@@ -253,6 +300,8 @@ struct Dashboard {
 fn alert_rows(v: Vec<alert::Model>) -> Vec<AlertRow> {
     v.into_iter()
         .map(|a| AlertRow {
+            label: metric_words(&a.metric).0,
+            unit: metric_words(&a.metric).1,
             opened: format_local(a.opened_at),
             closed: when(a.closed_at),
             a,
@@ -273,6 +322,7 @@ async fn render_dashboard(
             state: state_label(&d.state),
             cpu: percent(d.cpu_e2),
             memory: percent(d.memory_e2),
+            temperature: celsius(d.temperature_e2),
             last_poll: when(d.last_poll_at),
             d,
         })
@@ -302,9 +352,9 @@ async fn add_device(
         Ok(d) => d,
         Err(e) => return render_dashboard(&s, shell, form, Some(e.to_string())).await,
     };
-    match st::add_device(&s.db, s.clock.now(), &parsed).await {
+    match st::add_device(&s.db, &s.key, s.clock.now(), &parsed).await {
         Ok(id) => Ok(Redirect::to(&format!("/inspection/monitor/devices/{id}")).into_response()),
-        Err(e @ MonitorError::Db(_)) => Err(e.into()),
+        Err(e @ (MonitorError::Db(_) | MonitorError::Key(_))) => Err(e.into()),
         Err(e) => render_dashboard(&s, shell, form, Some(e.to_string())).await,
     }
 }
@@ -350,6 +400,8 @@ struct DevicePage {
     month: String,
     cpu_chart: String,
     memory_chart: String,
+    temperature_chart: String,
+    temperature: String,
     traffic_chart: String,
     traffic_of: String,
     form: MaintenanceDraft,
@@ -393,7 +445,17 @@ async fn percent_chart(
             points,
         })
         .collect();
-    Ok(svg(title, &lines, from, to, Some(100.0), "%"))
+    let (max, unit) = if metric == "temperature" {
+        (None, "℃")
+    } else {
+        (Some(100.0), "%")
+    };
+    Ok(svg(title, &lines, from, to, max, unit))
+}
+
+fn celsius(e2: Option<i32>) -> String {
+    e2.map(|v| format!("{:.1} ℃", f64::from(v) / 100.0))
+        .unwrap_or_else(|| "—".into())
 }
 
 async fn render_device(
@@ -514,6 +576,9 @@ async fn render_device(
             .collect(),
         cpu_chart: percent_chart(s, id, "cpu", "CPU 使用率（24 小时）", from, now).await?,
         memory_chart: percent_chart(s, id, "memory", "内存使用率（24 小时）", from, now).await?,
+        temperature_chart: percent_chart(s, id, "temperature", "温度（24 小时）", from, now)
+            .await?,
+        temperature: celsius(d.temperature_e2),
         traffic_chart,
         traffic_of,
         d,
@@ -529,6 +594,32 @@ async fn device_page(
     Path(id): Path<i64>,
 ) -> Result<Response, AppError> {
     render_device(&s, shell, id, MaintenanceDraft::default(), None).await
+}
+
+/// A device's temperature alarm limit as typed (empty: back to the profile's).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct LimitDraft {
+    pub temperature_limit_c: String,
+}
+
+async fn set_temperature_limit(
+    State(s): State<MonitorState>,
+    shell: Shell,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<LimitDraft>,
+) -> Result<Response, AppError> {
+    let done = match limit_field(&form.temperature_limit_c) {
+        Ok(limit) => st::set_temperature_limit(&s.db, s.clock.now(), id, limit).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Ok(Redirect::to(&format!("/inspection/monitor/devices/{id}")).into_response()),
+        Err(MonitorError::Bad(m)) => {
+            render_device(&s, shell, id, MaintenanceDraft::default(), Some(m)).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// A maintenance window as typed (Beijing time, `YYYY-MM-DD HH:MM`).

@@ -98,10 +98,15 @@ pub(crate) fn html(page: &impl askama::Template) -> Result<Response, AppError> {
 
 /// The operations half's round of scheduled work at `now` (run by `serve`'s jobs): expiry
 /// notices for the 90/30/7-day thresholds reached today. Idempotent, safe on several nodes.
-/// Returns how many notices were enqueued.
+/// With no notice address (`[inspection] notice_url` empty) the thresholds reached are marked as
+/// noticed and shown on the dashboard, and no message is put in the outbox to be refused there
+/// (one warning each) — the operator who set no receiver asked for none. Once an address is set,
+/// the next thresholds go out. Returns how many thresholds were reached.
 pub async fn tick(
     db: &Db,
+    config: &crate::config::InspectionConfig,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<usize, crate::store::OpsError> {
-    crate::store::asset::send_expiry_notices(db, yiqiao_core::time::local_today(now), now).await
+    let send = !config.notice_url.trim().is_empty();
+    crate::store::asset::expiry_notices(db, yiqiao_core::time::local_today(now), now, send).await
 }

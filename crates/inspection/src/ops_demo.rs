@@ -7,9 +7,11 @@ use yiqiao_core::time::local_today;
 use yiqiao_store::Db;
 use yiqiao_store::audit::Actor;
 
+use crate::config::InspectionConfig;
 use crate::domain::asset::{AssetDraft, ContractDraft};
 use crate::domain::fault::FaultStep;
 use crate::domain::inspection::Period;
+use crate::report_print::ReportError;
 use crate::store::OpsError;
 use crate::store::{assessment, asset, inspection, ipam, links};
 
@@ -43,8 +45,16 @@ fn device(
     }
 }
 
-/// Load the demo machine room at `now`. Returns a one-line summary.
-pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<String, OpsError> {
+/// Load the demo machine room at `now`. `hospital` names the monthly report; `config` says
+/// whether expiry notices have a receiver (without one they are shown on the dashboard only,
+/// see [`crate::ops::tick_for`]). Ends by keeping the previous month's report, printed by the
+/// report code as the jobs would on the 1st. Returns a one-line summary.
+pub async fn load(
+    db: &Db,
+    hospital: &str,
+    config: &InspectionConfig,
+    now: DateTime<Utc>,
+) -> Result<String, ReportError> {
     let it = Actor::person("信息科 王工（演示）");
     let eng = Actor::person("驻场工程师 陈工（演示）");
     let today = local_today(now);
@@ -196,7 +206,7 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<String, OpsError> {
     ];
     let mut ids = Vec::new();
     for d in &devices {
-        let parsed = d.parse()?;
+        let parsed = d.parse().map_err(OpsError::from)?;
         ids.push(asset::create_asset(db, &parsed, &it, now).await?);
     }
     // Contracts: one ends within a week, one within a month, one within three; the rest next year.
@@ -213,7 +223,8 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<String, OpsError> {
             start_date: (today - Duration::days(365)).to_string(),
             end_date: day(ends[i]),
         }
-        .parse()?;
+        .parse()
+        .map_err(OpsError::from)?;
         asset::add_contract(db, *id, &c, &it, now).await?;
     }
     // The address plan.
@@ -294,39 +305,9 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<String, OpsError> {
         )
         .await?;
     }
-    // Links between the core and the edge.
-    for (a, lp, b, rp) in [
-        (
-            "CSW-01",
-            "XGigabitEthernet1/0/1",
-            "CSW-02",
-            "XGigabitEthernet1/0/1",
-        ),
-        ("CSW-01", "GigabitEthernet2/0/1", "FW-01", "GE1/0/1"),
-        ("CSW-01", "GigabitEthernet2/0/2", "SRV-HIS-01", "bond0"),
-        ("CSW-02", "GigabitEthernet2/0/1", "VM-01", "bond0"),
-        ("CSW-02", "GigabitEthernet2/0/2", "ST-01", "CTE0.A.IOM0.P0"),
-        (
-            "GSW-01",
-            "GigabitEthernet1/0/48",
-            "CSW-02",
-            "GigabitEthernet3/0/1",
-        ),
-    ] {
-        links::record_link(
-            db,
-            &links::LinkDraft {
-                asset_code: a.into(),
-                local_port: lp.into(),
-                remote: b.into(),
-                remote_port: rp.into(),
-            },
-            "manual",
-            &it,
-            now,
-        )
-        .await?;
-    }
+    // The rest of the network: the server area, the internet edge and the buildings' wiring
+    // closets with their aggregation and floor switches; then the links.
+    let extra = network(db, &it, now).await?;
     // Last month: every device inspected, the air-conditioner's cold aisle too warm.
     let this = Period::of(today);
     let last = this.previous();
@@ -443,12 +424,259 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> Result<String, OpsError> {
         )
         .await?;
     }
-    let notices = asset::send_expiry_notices(db, today, now).await?;
+    let send = !config.notice_url.trim().is_empty();
+    let notices = asset::expiry_notices(db, today, now, send).await?;
+    let report =
+        if crate::report_print::generate(db, hospital, last, "演示数据", now, false).await? {
+            format!("，{last} 月度运行报告已生成")
+        } else {
+            String::new()
+        };
     Ok(format!(
-        "设备 {} 台，维保合同 {} 份，{} 巡检已确认（异常生成故障 {faults_opened} 条），{} 巡检计划已生成，到期提醒 {notices} 条",
-        devices.len(),
+        "设备 {} 台，维保合同 {} 份，{} 巡检已确认（异常生成故障 {faults_opened} 条），{} 巡检计划已生成，到期提醒 {notices} 条{}{report}",
+        devices.len() + extra,
         devices.len(),
         last,
-        this
+        this,
+        if send {
+            ""
+        } else {
+            "（未配置通知地址，只在看板显示）"
+        }
     ))
+}
+
+/// The network beyond the first devices (网络拓扑): the server area's switches and servers, the
+/// internet edge, the medical-insurance front end on the government network, and three
+/// buildings' wiring closets (弱电间) with an aggregation switch uplinked to both cores and a
+/// switch per floor. Records the links of the whole room. Returns how many devices it added.
+async fn network(db: &Db, it: &Actor, now: DateTime<Utc>) -> Result<usize, OpsError> {
+    let main_room = "门诊楼三楼主机房";
+    let mut extra: Vec<AssetDraft> = Vec::new();
+    let mut put = |code: &str,
+                   name: &str,
+                   kind: &str,
+                   vendor: &str,
+                   model: &str,
+                   room: &str,
+                   rack: &str,
+                   ip: String,
+                   network: &str| {
+        extra.push(AssetDraft {
+            code: code.into(),
+            name: name.into(),
+            kind: kind.into(),
+            vendor: vendor.into(),
+            model: model.into(),
+            serial_no: format!("SN{}", code.replace('-', "")),
+            location: room.into(),
+            rack: rack.into(),
+            mgmt_ip: ip,
+            network: network.into(),
+            owner: "信息科".into(),
+            purchase_date: "2023-03-20".into(),
+            ..Default::default()
+        });
+    };
+    put(
+        "RT-01",
+        "电信出口路由器",
+        "router",
+        "华为",
+        "AR6280",
+        main_room,
+        "A01",
+        "10.10.0.6".into(),
+        "internet",
+    );
+    put(
+        "SSW-01",
+        "服务器区接入交换机1",
+        "access_switch",
+        "H3C",
+        "S6520X-30QC",
+        main_room,
+        "C01",
+        "10.10.0.21".into(),
+        "intranet",
+    );
+    put(
+        "SSW-02",
+        "服务器区接入交换机2",
+        "access_switch",
+        "H3C",
+        "S6520X-30QC",
+        main_room,
+        "C02",
+        "10.10.0.22".into(),
+        "intranet",
+    );
+    for (code, name, ip) in [
+        ("SRV-HIS-02", "HIS 应用服务器", "10.20.0.22"),
+        ("SRV-EMR-01", "电子病历服务器", "10.20.0.23"),
+        ("SRV-PACS-01", "PACS 影像服务器", "10.20.0.24"),
+        ("SRV-LIS-01", "LIS 检验服务器", "10.20.0.25"),
+        ("SRV-TJ-01", "体检系统服务器", "10.20.0.26"),
+        ("VM-02", "虚拟化主机2", "10.20.0.32"),
+        ("VM-03", "虚拟化主机3", "10.20.0.33"),
+        ("ST-02", "备份存储", "10.20.0.42"),
+    ] {
+        let kind = match code.split('-').next() {
+            Some("VM") => "virt_host",
+            Some("ST") => "storage",
+            _ => "server",
+        };
+        put(
+            code,
+            name,
+            kind,
+            "浪潮",
+            "NF5270M6",
+            main_room,
+            "C03",
+            ip.into(),
+            "intranet",
+        );
+    }
+    put(
+        "SRV-YB-01",
+        "医保前置机",
+        "server",
+        "华为",
+        "2288H V6",
+        main_room,
+        "B03",
+        "172.16.8.5".into(),
+        "government",
+    );
+    let buildings = [
+        ("MZ", "门诊楼", 5),
+        ("ZY", "住院楼", 12),
+        ("YJ", "医技楼", 4),
+    ];
+    for (b, (code, building, floors)) in buildings.iter().enumerate() {
+        let room = format!("{building}弱电间");
+        put(
+            &format!("AGG-{code}"),
+            &format!("{building}汇聚交换机"),
+            "access_switch",
+            "华为",
+            "S6730-H24X6C",
+            &room,
+            "1F-01",
+            format!("10.10.{}.1", b + 1),
+            "intranet",
+        );
+        for f in 1..=*floors {
+            put(
+                &format!("ASW-{code}-{f}F"),
+                &format!("{building}{f}楼接入"),
+                "access_switch",
+                "华为",
+                "S5735-L48T4X",
+                &room,
+                &format!("{f}F-01"),
+                format!("10.10.{}.{}", b + 1, 10 + f),
+                "intranet",
+            );
+        }
+    }
+    for d in &extra {
+        asset::create_asset(db, &d.parse()?, it, now).await?;
+    }
+    let mut links: Vec<(String, String, String, String)> = [
+        (
+            "CSW-01",
+            "XGigabitEthernet1/0/1",
+            "CSW-02",
+            "XGigabitEthernet1/0/1",
+        ),
+        (
+            "CSW-01",
+            "XGigabitEthernet1/0/2",
+            "CSW-02",
+            "XGigabitEthernet1/0/2",
+        ),
+        ("CSW-01", "GigabitEthernet2/0/1", "FW-01", "GE1/0/1"),
+        ("CSW-02", "GigabitEthernet2/0/3", "FW-01", "GE1/0/2"),
+        ("FW-01", "GE1/0/3", "IPS-01", "eth1"),
+        ("IPS-01", "eth2", "AC-GW-01", "eth1"),
+        ("AC-GW-01", "eth2", "RT-01", "GE0/0/1"),
+        ("CSW-01", "GigabitEthernet2/0/2", "SRV-HIS-01", "bond0"),
+        ("CSW-02", "GigabitEthernet2/0/1", "VM-01", "bond0"),
+        ("CSW-02", "GigabitEthernet2/0/2", "ST-01", "CTE0.A.IOM0.P0"),
+        (
+            "GSW-01",
+            "GigabitEthernet1/0/48",
+            "CSW-02",
+            "GigabitEthernet3/0/1",
+        ),
+        ("GSW-01", "GigabitEthernet1/0/1", "SRV-YB-01", "eth0"),
+        (
+            "CSW-01",
+            "XGigabitEthernet1/0/5",
+            "SSW-01",
+            "Ten-GigabitEthernet1/0/49",
+        ),
+        (
+            "CSW-02",
+            "XGigabitEthernet1/0/5",
+            "SSW-02",
+            "Ten-GigabitEthernet1/0/49",
+        ),
+        (
+            "SSW-01",
+            "Ten-GigabitEthernet1/0/50",
+            "SSW-02",
+            "Ten-GigabitEthernet1/0/50",
+        ),
+        ("SSW-01", "GigabitEthernet1/0/1", "BH-01", "eth0"),
+        ("SSW-01", "GigabitEthernet1/0/2", "LA-01", "eth0"),
+        ("SSW-01", "GigabitEthernet1/0/3", "SRV-HIS-02", "bond0"),
+        ("SSW-01", "GigabitEthernet1/0/4", "SRV-EMR-01", "bond0"),
+        ("SSW-01", "GigabitEthernet1/0/5", "SRV-PACS-01", "bond0"),
+        ("SSW-02", "GigabitEthernet1/0/1", "SRV-LIS-01", "bond0"),
+        ("SSW-02", "GigabitEthernet1/0/2", "SRV-TJ-01", "bond0"),
+        ("SSW-02", "GigabitEthernet1/0/3", "VM-02", "bond0"),
+        ("SSW-02", "GigabitEthernet1/0/4", "VM-03", "bond0"),
+        ("SSW-02", "GigabitEthernet1/0/5", "ST-02", "MGMT"),
+    ]
+    .iter()
+    .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+    .collect();
+    for (b, (code, _, floors)) in buildings.iter().enumerate() {
+        let agg = format!("AGG-{code}");
+        for (core, port) in [("CSW-01", 3), ("CSW-02", 4)] {
+            links.push((
+                core.into(),
+                format!("XGigabitEthernet{port}/0/{}", b + 1),
+                agg.clone(),
+                format!("XGigabitEthernet0/0/{}", port - 2),
+            ));
+        }
+        for f in 1..=*floors {
+            links.push((
+                agg.clone(),
+                format!("GigabitEthernet0/0/{f}"),
+                format!("ASW-{code}-{f}F"),
+                "XGigabitEthernet0/0/1".into(),
+            ));
+        }
+    }
+    for (a, lp, b, rp) in links {
+        links::record_link(
+            db,
+            &links::LinkDraft {
+                asset_code: a,
+                local_port: lp,
+                remote: b,
+                remote_port: rp,
+            },
+            "manual",
+            it,
+            now,
+        )
+        .await?;
+    }
+    Ok(extra.len())
 }

@@ -20,6 +20,7 @@ pub(crate) fn routes() -> Routes<OpsState> {
     Routes::new()
         .page_get("/inspection/topology", READ, get(page))
         .page_get("/inspection/topology.svg", READ, get(svg))
+        .page_get("/inspection/topology.pdf", READ, get(pdf))
         .page_post("/inspection/topology/links", MANAGE, post(add))
         .page_post("/inspection/topology/confirm", MANAGE, post(confirm))
 }
@@ -85,10 +86,53 @@ async fn svg(State(s): State<OpsState>) -> Result<Response, AppError> {
             (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
             (
                 header::CONTENT_DISPOSITION,
-                "inline; filename=\"topology.svg\"",
+                "attachment; filename=\"topology.svg\"",
             ),
         ],
         st::diagram(s.db.conn()).await?,
+    )
+        .into_response())
+}
+
+/// The typst markup of the printed diagram (A3 landscape, the drawing fitted to the page).
+const PRINT_FORM: &str = include_str!("../templates/inspection_topology.typ");
+
+/// The diagram printed through the shared printer, for the binder in the machine room.
+async fn pdf(State(s): State<OpsState>, shell: Shell) -> Result<Response, AppError> {
+    let (devices, links) = st::diagram_parts(s.db.conn()).await?;
+    let drawing = crate::domain::layout::layout(&devices, &links);
+    let paper = crate::domain::layout::paper_for(&drawing);
+    let svg = crate::domain::layout::svg(&drawing);
+    let hospital = shell.hospital.clone();
+    let generated = yiqiao_core::time::format_local(s.clock.now());
+    // Compiling is CPU work: off the async threads.
+    let bytes = tokio::task::spawn_blocking(move || {
+        let printer = yiqiao_print::Printer::system()?;
+        printer.pdf(&yiqiao_print::Document {
+            source: PRINT_FORM.to_owned(),
+            data: serde_json::json!({
+                "font": printer.chinese_family(),
+                "hospital": hospital,
+                "title": "网络拓扑图",
+                "paper": paper,
+                "generated": generated,
+            }),
+            files: vec![("/topology.svg".to_owned(), svg.into_bytes())],
+            standard: yiqiao_print::Standard::Pdf,
+        })
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("print task: {e}")))?
+    .map_err(|e| AppError::from_refusal(&e))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"topology.pdf\"",
+            ),
+        ],
+        bytes,
     )
         .into_response())
 }

@@ -146,6 +146,9 @@ pub fn outbox_registry(config: &Config, db: &Db, clock: &Arc<dyn Clock>) -> Regi
     r.register(yiqiao_inspection::ops_notice::expiry_handler(
         &config.inspection,
     ));
+    r.register(yiqiao_inspection::ops_notice::alert_handler(
+        &config.inspection,
+    ));
     r
 }
 
@@ -224,6 +227,7 @@ impl App {
                 db: db.clone(),
                 clock: clock.clone(),
                 config: state.config.inspection.monitor.clone(),
+                key: Arc::new(state.config.inspection.key_provider(&state.config.data_dir)),
             },
         );
         let tracecode = yiqiao_tracecode::routes(yiqiao_tracecode::TraceState {

@@ -195,9 +195,10 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
             .await
             .map_err(|e| DemoError::Visitpage(e.to_string()))?
             .to_string();
-    let inspection = yiqiao_inspection::ops_demo::load(db, now)
-        .await
-        .map_err(|e| DemoError::Inspection(e.to_string()))?;
+    let inspection =
+        yiqiao_inspection::ops_demo::load(db, &config.hospital.name, &config.inspection, now)
+            .await
+            .map_err(|e| DemoError::Inspection(e.to_string()))?;
     let txn = db.begin_write().await?;
     audit::record(
         &txn,

@@ -24,14 +24,16 @@ pub struct Round {
 pub async fn tick(
     db: &Db,
     rules: &yiqiao_booking::config::Rules,
+    inspection: &yiqiao_inspection::config::InspectionConfig,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Round> {
     let eod = yiqiao_booking::cli::end_of_day(db, rules, now).await?;
     // Generate one day past the release horizon so tomorrow's release finds its schedules.
     let created =
         yiqiao_booking::cli::generate(db, rules, rules.release.days_ahead + 1, now).await?;
-    // 机房运维: expiry notices at 90/30/7 days (each threshold once).
-    let expiry_notices = yiqiao_inspection::ops::tick(db, now).await?;
+    // 机房运维: expiry notices at 90/30/7 days (each threshold once; sent only when a notice
+    // address is configured, otherwise shown on the dashboard alone).
+    let expiry_notices = yiqiao_inspection::ops::tick(db, inspection, now).await?;
     Ok(Round {
         no_shows: eod.no_shows,
         suspended: eod.suspended,
@@ -50,6 +52,7 @@ pub async fn monthly_report(db: &Db, hospital: &str, now: DateTime<Utc>) -> anyh
 pub async fn run(
     db: Db,
     rules: yiqiao_booking::config::Rules,
+    inspection: yiqiao_inspection::config::InspectionConfig,
     hospital: String,
     clock: Arc<dyn Clock>,
     every: Duration,
@@ -59,7 +62,7 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        match tick(&db, &rules, clock.now()).await {
+        match tick(&db, &rules, &inspection, clock.now()).await {
             Ok(r) if r != Round::default() => tracing::info!(?r, "scheduled jobs"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "scheduled jobs failed; will try again"),

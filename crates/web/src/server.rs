@@ -68,6 +68,8 @@ pub async fn start(
     let jobs_cfg = config.jobs.clone();
     let rules = config.booking.rules().map_err(anyhow::Error::msg)?;
     let monitor_cfg = config.inspection.monitor.clone();
+    let inspection_cfg = config.inspection.clone();
+    let monitor_key = Arc::new(config.inspection.key_provider(&config.data_dir));
     let hospital = config.hospital.name.clone();
     let app = App::new(db.clone(), config, clock.clone()).await?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
@@ -75,12 +77,14 @@ pub async fn start(
         db.clone(),
         clock.clone(),
         monitor_cfg,
+        monitor_key,
         stop_rx.clone(),
     );
     let jobs = jobs_cfg.enabled.then(|| {
         tokio::spawn(crate::jobs::run(
             db.clone(),
             rules,
+            inspection_cfg,
             hospital,
             clock.clone(),
             Duration::from_secs(jobs_cfg.interval_minutes.max(1) * 60),

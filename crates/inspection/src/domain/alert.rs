@@ -27,6 +27,31 @@ pub enum Metric {
     Temperature,
 }
 
+impl Metric {
+    /// The name people read (告警项).
+    pub fn label(self) -> &'static str {
+        match self {
+            Metric::Cpu => "CPU 使用率",
+            Metric::Memory => "内存使用率",
+            Metric::PingFailed => "Ping 不通",
+            Metric::InterfaceErrors => "接口错误包",
+            Metric::BroadcastPps => "广播包速率",
+            Metric::Temperature => "温度",
+        }
+    }
+
+    /// The unit of its values and limits.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Metric::Cpu | Metric::Memory => "%",
+            Metric::PingFailed => "次",
+            Metric::InterfaceErrors => "个",
+            Metric::BroadcastPps => "包/秒",
+            Metric::Temperature => "℃",
+        }
+    }
+}
+
 /// One threshold rule. Values are integers in the metric's unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Threshold {
@@ -106,6 +131,19 @@ impl Threshold {
             clear_below: 85,
             open_after_samples: 2,
             open_after_secs: 300,
+            close_after_samples: 1,
+        }
+    }
+
+    /// A sensor at or above `limit_c` ℃ on two polls in a row (one odd reading is not a fire);
+    /// clears below `limit_c − 5` ℃ (hysteresis of 5 degrees).
+    pub fn temperature(limit_c: i64) -> Self {
+        Self {
+            metric: Metric::Temperature,
+            limit: limit_c,
+            clear_below: limit_c.saturating_sub(5),
+            open_after_samples: 2,
+            open_after_secs: 0,
             close_after_samples: 1,
         }
     }

@@ -1,8 +1,7 @@
-//! Topology links (网络拓扑): comparing what LLDP/CDP discovered with the links on record, and
-//! drawing the diagram as SVG grouped by room and network.
+//! Topology links (网络拓扑): comparing what LLDP/CDP discovered with the links on record. The
+//! diagram is drawn by [`super::layout`].
 
 use std::collections::BTreeMap;
-use std::fmt::Write;
 
 use serde::Serialize;
 
@@ -137,116 +136,4 @@ pub fn differences(
         }
     }
     out
-}
-
-/// A device on the diagram.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub id: i64,
-    pub label: String,
-    pub sub: String,
-    /// Room (位置) — one column each.
-    pub room: String,
-    /// Network label (内网/政务网/互联网) — the rows within a room are grouped by it.
-    pub network: String,
-}
-
-/// A link on the diagram.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Edge {
-    pub a: i64,
-    pub b: i64,
-    pub label: String,
-}
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Draw the devices in one column per room, grouped by network inside it, and the links as
-/// straight lines with their ports. Deterministic: the same data draws the same picture.
-pub fn svg(nodes: &[Node], edges: &[Edge]) -> String {
-    const COL_W: i64 = 260;
-    const BOX_W: i64 = 200;
-    const BOX_H: i64 = 44;
-    const ROW_H: i64 = 70;
-    const TOP: i64 = 50;
-    let mut rooms: BTreeMap<&str, BTreeMap<&str, Vec<&Node>>> = BTreeMap::new();
-    for n in nodes {
-        rooms
-            .entry(n.room.as_str())
-            .or_default()
-            .entry(n.network.as_str())
-            .or_default()
-            .push(n);
-    }
-    let mut pos: BTreeMap<i64, (i64, i64)> = BTreeMap::new();
-    let mut body = String::new();
-    let mut height = TOP;
-    for (c, (room, nets)) in rooms.iter().enumerate() {
-        let x = 20 + c as i64 * COL_W;
-        let _ = write!(
-            body,
-            r##"<text x="{}" y="24" font-size="15" font-weight="bold" text-anchor="middle">{}</text>"##,
-            x + BOX_W / 2,
-            esc(if room.is_empty() {
-                "未填写位置"
-            } else {
-                room
-            })
-        );
-        let mut y = TOP;
-        for (net, ns) in nets {
-            let group_top = y;
-            y += 20;
-            for n in ns {
-                pos.insert(n.id, (x + BOX_W / 2, y + BOX_H / 2));
-                let _ = write!(
-                    body,
-                    r##"<g><rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="6" fill="#eef4ff" stroke="#3a6ea5"/><text x="{}" y="{}" font-size="13" text-anchor="middle">{}</text><text x="{}" y="{}" font-size="11" fill="#555" text-anchor="middle">{}</text></g>"##,
-                    x + BOX_W / 2,
-                    y + 18,
-                    esc(&n.label),
-                    x + BOX_W / 2,
-                    y + 35,
-                    esc(&n.sub)
-                );
-                y += ROW_H;
-            }
-            let _ = write!(
-                body,
-                r##"<rect x="{}" y="{group_top}" width="{}" height="{}" fill="none" stroke="#bbb" stroke-dasharray="4 3"/><text x="{}" y="{}" font-size="11" fill="#777">{}</text>"##,
-                x - 8,
-                BOX_W + 16,
-                y - group_top - 10,
-                x - 4,
-                group_top + 14,
-                esc(net)
-            );
-            y += 10;
-        }
-        height = height.max(y);
-    }
-    let mut lines = String::new();
-    for e in edges {
-        let (Some(&(x1, y1)), Some(&(x2, y2))) = (pos.get(&e.a), pos.get(&e.b)) else {
-            continue;
-        };
-        let _ = write!(
-            lines,
-            r##"<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="#2a7" stroke-width="2"/><text x="{}" y="{}" font-size="10" fill="#264" text-anchor="middle">{}</text>"##,
-            (x1 + x2) / 2,
-            (y1 + y2) / 2 - 4,
-            esc(&e.label)
-        );
-    }
-    let width = 40 + rooms.len().max(1) as i64 * COL_W;
-    format!(
-        r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{}" viewBox="0 0 {width} {}" font-family="sans-serif">{lines}{body}</svg>"##,
-        height + 20,
-        height + 20
-    )
 }

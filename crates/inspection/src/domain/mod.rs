@@ -8,6 +8,7 @@ pub mod expiry;
 pub mod fault;
 pub mod inspection;
 pub mod ipam;
+pub mod layout;
 pub mod links;
 pub mod oid;
 pub mod profile;

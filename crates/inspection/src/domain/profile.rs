@@ -1,4 +1,5 @@
-//! Vendor profiles (厂商模板): which OIDs give CPU and memory, chosen by `sysObjectID`.
+//! Vendor profiles (厂商模板): which OIDs give CPU, memory and temperatures, chosen by
+//! `sysObjectID`.
 //!
 //! Profiles are data: adding a vendor is adding a [`Profile`] value, not code. The poller walks
 //! [`Profile::subtrees`] and hands the varbinds to [`Profile::read`], which knows each vendor's
@@ -20,6 +21,18 @@ pub enum ProfileName {
 }
 
 impl ProfileName {
+    pub fn parse(s: &str) -> Option<ProfileName> {
+        [
+            ProfileName::Huawei,
+            ProfileName::H3c,
+            ProfileName::Cisco,
+            ProfileName::Ruijie,
+            ProfileName::Generic,
+        ]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProfileName::Huawei => "huawei",
@@ -78,6 +91,28 @@ pub enum MemorySource {
     },
 }
 
+/// Where temperatures (温度) come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemperatureSource {
+    /// The profile reads none (the vendor MIB we serve has no temperature table).
+    None,
+    /// One sensor per row of a column, in whole ℃, or thousandths of a ℃ when `milli`
+    /// (LM-SENSORS-MIB). Values outside [`TEMPERATURE_RANGE_C`] are not readings (H3C answers
+    /// 65535 for an entity without a sensor).
+    Column {
+        column: &'static [u32],
+        filter: RowFilter,
+        milli: bool,
+    },
+}
+
+/// Temperatures a sensor can honestly report, ℃.
+pub const TEMPERATURE_RANGE_C: std::ops::RangeInclusive<i64> = -55..=150;
+
+/// The alarm limit of device sensors when neither the device nor the profile sets one, ℃
+/// (the inlet/board level at which vendors' own defaults start warning).
+pub const DEFAULT_TEMPERATURE_LIMIT_C: i64 = 70;
+
 /// One vendor's profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
@@ -86,6 +121,9 @@ pub struct Profile {
     pub prefixes: &'static [&'static [u32]],
     pub cpu: CpuSource,
     pub memory: MemorySource,
+    pub temperature: TemperatureSource,
+    /// The temperature alarm limit of this vendor's devices, ℃ (a device may set its own).
+    pub temperature_limit_c: i64,
 }
 
 /// The profiles of the spec's table; `generic` also serves any unknown `sysObjectID`.
@@ -109,6 +147,17 @@ pub const PROFILES: &[Profile] = &[
                 threshold: &[1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1, 8],
             },
         },
+        // .11 hwEntityTemperature (℃), .12 its threshold: non-sensor entities read 0 with a 0
+        // threshold, so the same rule as CPU keeps the real sensors.
+        temperature: TemperatureSource::Column {
+            column: &[1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1, 11],
+            filter: RowFilter::EnabledWithThreshold {
+                oper_status: &[1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1, 2],
+                threshold: &[1, 3, 6, 1, 4, 1, 2011, 5, 25, 31, 1, 1, 1, 1, 12],
+            },
+            milli: false,
+        },
+        temperature_limit_c: DEFAULT_TEMPERATURE_LIMIT_C,
     },
     Profile {
         name: ProfileName::H3c,
@@ -121,6 +170,13 @@ pub const PROFILES: &[Profile] = &[
             column: &[1, 3, 6, 1, 4, 1, 25506, 2, 6, 1, 1, 1, 1, 8],
             filter: RowFilter::All,
         },
+        // hh3cEntityExtTemperature (℃; 65535 where the entity has no sensor).
+        temperature: TemperatureSource::Column {
+            column: &[1, 3, 6, 1, 4, 1, 25506, 2, 6, 1, 1, 1, 1, 12],
+            filter: RowFilter::All,
+            milli: false,
+        },
+        temperature_limit_c: DEFAULT_TEMPERATURE_LIMIT_C,
     },
     Profile {
         name: ProfileName::Cisco,
@@ -133,6 +189,13 @@ pub const PROFILES: &[Profile] = &[
             used: &[1, 3, 6, 1, 4, 1, 9, 9, 48, 1, 1, 1, 5],
             free: &[1, 3, 6, 1, 4, 1, 9, 9, 48, 1, 1, 1, 6],
         },
+        // ciscoEnvMonTemperatureStatusValue (℃, CISCO-ENVMON-MIB).
+        temperature: TemperatureSource::Column {
+            column: &[1, 3, 6, 1, 4, 1, 9, 9, 13, 1, 3, 1, 3],
+            filter: RowFilter::All,
+            milli: false,
+        },
+        temperature_limit_c: DEFAULT_TEMPERATURE_LIMIT_C,
     },
     Profile {
         name: ProfileName::Ruijie,
@@ -144,6 +207,9 @@ pub const PROFILES: &[Profile] = &[
             column: &[1, 3, 6, 1, 4, 1, 4881, 1, 1, 10, 2, 35, 1, 1, 1, 3],
             filter: RowFilter::All,
         },
+        // Not read: no Ruijie temperature object is documented in the spec's table.
+        temperature: TemperatureSource::None,
+        temperature_limit_c: DEFAULT_TEMPERATURE_LIMIT_C,
     },
     Profile {
         name: ProfileName::Generic,
@@ -158,6 +224,13 @@ pub const PROFILES: &[Profile] = &[
             used: &[1, 3, 6, 1, 2, 1, 25, 2, 3, 1, 6],
             ram_type: &[1, 3, 6, 1, 2, 1, 25, 2, 1, 2],
         },
+        // LM-SENSORS-MIB lmTempSensorsValue (net-snmp with lm-sensors), thousandths of a ℃.
+        temperature: TemperatureSource::Column {
+            column: &[1, 3, 6, 1, 4, 1, 2021, 13, 16, 2, 1, 3],
+            filter: RowFilter::All,
+            milli: true,
+        },
+        temperature_limit_c: DEFAULT_TEMPERATURE_LIMIT_C,
     },
 ];
 
@@ -175,6 +248,14 @@ pub fn select_from<'a>(profiles: &'a [Profile], sys_object_id: &Oid) -> Option<&
         .filter(|(_, _, pre)| sys_object_id.arcs().starts_with(pre))
         .max_by_key(|(len, _, _)| *len)
         .map(|(_, p, _)| p)
+}
+
+/// The profile of a name.
+pub fn by_name(name: ProfileName) -> &'static Profile {
+    PROFILES
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(generic)
 }
 
 /// The profile for a device's `sysObjectID`; unknown vendors get the generic profile.
@@ -202,6 +283,14 @@ impl Value {
             _ => None,
         }
     }
+
+    fn signed(&self) -> Option<i64> {
+        match self {
+            Value::Integer(i) => Some(*i),
+            Value::Unsigned(u) => i64::try_from(*u).ok(),
+            _ => None,
+        }
+    }
 }
 
 /// The result of a walk: every varbind received, by OID.
@@ -215,11 +304,20 @@ pub struct EntityPercent {
     pub percent_e2: u32,
 }
 
-/// CPU and memory read from one walk.
+/// One temperature reading; `celsius_e2` is hundredths of a ℃ (42 ℃ → 4200).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntityTemperature {
+    /// The table index (entPhysicalIndex, sensor index), dotted.
+    pub entity: String,
+    pub celsius_e2: i64,
+}
+
+/// CPU, memory and temperatures read from one walk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct Reading {
     pub cpu: Vec<EntityPercent>,
     pub memory: Vec<EntityPercent>,
+    pub temperature: Vec<EntityTemperature>,
 }
 
 fn index_text(index: &[u32]) -> String {
@@ -257,18 +355,48 @@ fn ratio_e2(part: u64, whole: u64) -> Option<u32> {
     u32::try_from(e2).ok()
 }
 
+fn kept(walk: &Walk, filter: RowFilter, idx: &[u32]) -> bool {
+    match filter {
+        RowFilter::All => true,
+        RowFilter::EnabledWithThreshold {
+            oper_status,
+            threshold,
+        } => {
+            cell(walk, oper_status, idx) == Some(3)
+                && cell(walk, threshold, idx).is_some_and(|t| t != 0)
+        }
+    }
+}
+
+fn temperature_column(
+    walk: &Walk,
+    col: &'static [u32],
+    filter: RowFilter,
+    milli: bool,
+) -> Vec<EntityTemperature> {
+    column(walk, col)
+        .filter(|(idx, _)| kept(walk, filter, idx))
+        .filter_map(|(idx, v)| {
+            let raw = v.signed()?;
+            // Thousandths to hundredths, truncated; whole degrees to hundredths.
+            let celsius_e2 = if milli {
+                raw / 10
+            } else {
+                raw.checked_mul(100)?
+            };
+            TEMPERATURE_RANGE_C
+                .contains(&celsius_e2.div_euclid(100))
+                .then(|| EntityTemperature {
+                    entity: index_text(idx),
+                    celsius_e2,
+                })
+        })
+        .collect()
+}
+
 fn percent_column(walk: &Walk, col: &'static [u32], filter: RowFilter) -> Vec<EntityPercent> {
     column(walk, col)
-        .filter(|(idx, _)| match filter {
-            RowFilter::All => true,
-            RowFilter::EnabledWithThreshold {
-                oper_status,
-                threshold,
-            } => {
-                cell(walk, oper_status, idx) == Some(3)
-                    && cell(walk, threshold, idx).is_some_and(|t| t != 0)
-            }
-        })
+        .filter(|(idx, _)| kept(walk, filter, idx))
         .filter_map(|(idx, v)| {
             Some(EntityPercent {
                 entity: index_text(idx),
@@ -309,6 +437,10 @@ impl Profile {
             MemorySource::StorageOfType {
                 kind, size, used, ..
             } => v.extend([kind, size, used]),
+        }
+        if let TemperatureSource::Column { column, filter, .. } = self.temperature {
+            v.push(column);
+            filter_cols(filter, &mut v);
         }
         let mut out: Vec<Oid> = v.into_iter().map(|a| Oid::from_arcs(a.to_vec())).collect();
         out.sort();
@@ -377,7 +509,19 @@ impl Profile {
                 })
                 .collect(),
         };
-        Reading { cpu, memory }
+        let temperature = match self.temperature {
+            TemperatureSource::None => Vec::new(),
+            TemperatureSource::Column {
+                column,
+                filter,
+                milli,
+            } => temperature_column(walk, column, filter, milli),
+        };
+        Reading {
+            cpu,
+            memory,
+            temperature,
+        }
     }
 }
 
@@ -535,6 +679,58 @@ mod tests {
             Some(ProfileName::Huawei)
         );
         assert_eq!(select_from(&set, &oid("1.3.6.1.4.1.9.1")), None);
+    }
+
+    fn t(entity: &str, celsius_e2: i64) -> EntityTemperature {
+        EntityTemperature {
+            entity: entity.into(),
+            celsius_e2,
+        }
+    }
+
+    #[test]
+    fn temperatures_per_vendor() {
+        // Huawei: the board's sensor; a fan (no threshold) and an offline board are left out.
+        let b = "1.3.6.1.4.1.2011.5.25.31.1.1.1.1";
+        let p = select(&oid("1.3.6.1.4.1.2011.2.23.459"));
+        let w = walk(&[
+            (&format!("{b}.2.67108873"), I(3)),
+            (&format!("{b}.11.67108873"), I(42)),
+            (&format!("{b}.12.67108873"), I(56)),
+            (&format!("{b}.2.67108869"), I(3)),
+            (&format!("{b}.11.67108869"), I(0)),
+            (&format!("{b}.12.67108869"), I(0)),
+            (&format!("{b}.2.67108870"), I(4)),
+            (&format!("{b}.11.67108870"), I(40)),
+            (&format!("{b}.12.67108870"), I(60)),
+        ]);
+        assert_eq!(p.read(&w).temperature, vec![t("67108873", 4200)]);
+        assert!(p.subtrees().contains(&oid(&format!("{b}.12"))));
+        // H3C: 65535 is "no sensor".
+        let h = "1.3.6.1.4.1.25506.2.6.1.1.1.1.12";
+        let p = select(&oid("1.3.6.1.4.1.25506.1.1037"));
+        let w = walk(&[(&format!("{h}.1"), I(65535)), (&format!("{h}.1432"), I(37))]);
+        assert_eq!(p.read(&w).temperature, vec![t("1432", 3700)]);
+        // Cisco: Gauge32.
+        let p = select(&oid("1.3.6.1.4.1.9.1.563"));
+        let w = walk(&[("1.3.6.1.4.1.9.9.13.1.3.1.3.1005", U(61))]);
+        assert_eq!(p.read(&w).temperature, vec![t("1005", 6100)]);
+        // LM-SENSORS: thousandths; a broken sensor's absurd value is not a reading.
+        let p = select(&oid("1.3.6.1.4.1.8072.3.2.10"));
+        let l = "1.3.6.1.4.1.2021.13.16.2.1.3";
+        let w = walk(&[
+            (&format!("{l}.1"), U(45_500)),
+            (&format!("{l}.2"), U(45_678)),
+            (&format!("{l}.3"), U(4_294_967_295)),
+        ]);
+        assert_eq!(p.read(&w).temperature, vec![t("1", 4550), t("2", 4567)]);
+        // Ruijie: none read.
+        let p = select(&oid("1.3.6.1.4.1.4881.1"));
+        assert_eq!(p.temperature, TemperatureSource::None);
+        // A negative Integer32 is a reading (an outdoor sensor in winter).
+        let p = select(&oid("1.3.6.1.4.1.25506.1"));
+        let w = walk(&[(&format!("{h}.7"), I(-12))]);
+        assert_eq!(p.read(&w).temperature, vec![t("7", -1200)]);
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod m7007_monthly_report;
 pub mod m7201_monitor_device;
 pub mod m7202_monitor_sample;
 pub mod m7203_monitor_event;
+pub mod m7204_monitor_temperature;
 
 pub(crate) fn index(
     name: &str,

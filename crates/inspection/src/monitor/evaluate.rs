@@ -63,6 +63,8 @@ pub struct Memory {
     pub state: Option<DeviceState>,
     pub failed_polls: u32,
     pub last_uptime: Option<(TimeTicks, DateTime<Utc>)>,
+    /// The device's own temperature alarm limit, ℃; `None`: its profile's.
+    pub temperature_limit_c: Option<i64>,
     /// Per ifIndex: (in octets, out octets, broadcast packets).
     counters: HashMap<u32, [Option<CounterSample>; 3]>,
     alerts: HashMap<(&'static str, String), AlertState>,
@@ -104,7 +106,8 @@ pub struct Evaluated {
     pub state: DeviceState,
     pub failed_polls: u32,
     pub rebooted: bool,
-    /// (metric, entity, value): cpu/memory in hundredths of a percent, rates per second.
+    /// (metric, entity, value): cpu/memory in hundredths of a percent, temperature in
+    /// hundredths of a ℃, rates per second.
     pub samples: Vec<(&'static str, String, i64)>,
     pub interfaces: Vec<InterfaceRates>,
     pub alerts: Vec<AlertChange>,
@@ -193,6 +196,23 @@ impl Memory {
                 // Thresholds are in whole percent.
                 self.observe(&mut out, metric, &e.entity, rule, at, value / 100);
             }
+        }
+        // Temperatures: alarm on whole degrees against the device's or its profile's limit.
+        let limit_c = self.temperature_limit_c.unwrap_or_else(|| {
+            r.profile
+                .map_or(crate::domain::profile::DEFAULT_TEMPERATURE_LIMIT_C, |p| {
+                    crate::domain::profile::by_name(p).temperature_limit_c
+                })
+        });
+        let heat = Threshold::temperature(limit_c);
+        for t in &r.temperature_e2 {
+            out.samples.push((
+                metric_name(Metric::Temperature),
+                t.entity.clone(),
+                t.celsius_e2,
+            ));
+            let whole = t.celsius_e2.div_euclid(100);
+            self.observe(&mut out, Metric::Temperature, &t.entity, heat, at, whole);
         }
         let storm = Threshold::broadcast_storm(rules.broadcast);
         for i in &r.interfaces {

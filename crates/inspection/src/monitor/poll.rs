@@ -3,7 +3,9 @@
 
 use super::snmp::{Session, SnmpError, SnmpValue, Varbinds};
 use crate::domain::oid::Oid;
-use crate::domain::profile::{self, CpuSource, EntityPercent, ProfileName, Walk};
+use crate::domain::profile::{
+    self, CpuSource, EntityPercent, EntityTemperature, ProfileName, Walk,
+};
 use crate::domain::topology::{Neighbour, Protocol};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -64,6 +66,13 @@ pub struct Percent {
     pub percent: f64,
 }
 
+/// A temperature as the probe prints it, ℃.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Celsius {
+    pub entity: String,
+    pub celsius: f64,
+}
+
 /// What one poll learned. `error` is set when the device did not answer properly; the parts
 /// read before the failure are kept.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -83,6 +92,10 @@ pub struct PollResult {
     pub memory_e2: Vec<EntityPercent>,
     pub cpu: Vec<Percent>,
     pub memory: Vec<Percent>,
+    #[serde(skip)]
+    pub temperature_e2: Vec<EntityTemperature>,
+    /// Temperatures of the profile's sensors (beside the spec's fields).
+    pub temperature: Vec<Celsius>,
     pub interfaces: Vec<InterfaceReading>,
     pub lldp_neighbors: Vec<LldpRow>,
     #[serde(skip)]
@@ -140,6 +153,8 @@ impl PollResult {
             memory_e2: Vec::new(),
             cpu: Vec::new(),
             memory: Vec::new(),
+            temperature_e2: Vec::new(),
+            temperature: Vec::new(),
             interfaces: Vec::new(),
             lldp_neighbors: Vec::new(),
             neighbours: Vec::new(),
@@ -204,6 +219,15 @@ async fn poll_into(
     r.memory = to_percent(&reading.memory);
     r.cpu_e2 = reading.cpu;
     r.memory_e2 = reading.memory;
+    r.temperature = reading
+        .temperature
+        .iter()
+        .map(|t| Celsius {
+            entity: t.entity.clone(),
+            celsius: t.celsius_e2 as f64 / 100.0,
+        })
+        .collect();
+    r.temperature_e2 = reading.temperature;
 
     let mut if_names: BTreeMap<u32, String> = BTreeMap::new();
     if plan.interfaces {

@@ -17,6 +17,7 @@ use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 use yiqiao_core::time::Clock;
 use yiqiao_store::Db;
+use yiqiao_store::secret_key::KeyProvider;
 
 /// The `[inspection]` settings of the monitoring part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,7 +62,8 @@ impl Default for MonitorConfig {
 type SlotEntry = (PollTarget, Arc<Mutex<Slot>>);
 
 struct Slot {
-    session: Session,
+    /// `None` while the credentials cannot be decrypted.
+    session: Option<Session>,
     memory: Memory,
     next_due: Option<tokio::time::Instant>,
 }
@@ -85,10 +87,17 @@ pub struct Poller {
     icmp: Option<Arc<Icmp>>,
     slots: Mutex<HashMap<i64, SlotEntry>>,
     permits: Arc<Semaphore>,
+    /// Opens the stored SNMP credentials.
+    key: Arc<KeyProvider>,
 }
 
 impl Poller {
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: MonitorConfig) -> Arc<Poller> {
+    pub fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        config: MonitorConfig,
+        key: Arc<KeyProvider>,
+    ) -> Arc<Poller> {
         let icmp = if config.icmp {
             match Icmp::new() {
                 Ok(i) => Some(Arc::new(i)),
@@ -112,6 +121,7 @@ impl Poller {
             rules,
             icmp,
             slots: Mutex::new(HashMap::new()),
+            key,
         })
     }
 
@@ -122,7 +132,8 @@ impl Poller {
 
     /// Re-read this shard's devices: new ones get a slot, removed or changed ones are reset.
     pub async fn refresh(&self) -> Result<usize, store::MonitorError> {
-        let targets = store::poll_targets(&self.db, self.config.shard, self.config.shards).await?;
+        let targets =
+            store::poll_targets(&self.db, &self.key, self.config.shard, self.config.shards).await?;
         let mut slots = self.slots.lock().await;
         slots.retain(|id, _| targets.iter().any(|t| t.id == *id));
         for t in targets {
@@ -134,11 +145,13 @@ impl Poller {
             });
             if changed {
                 let addr = resolve(&t.host, t.port);
-                let session = Session::new(
-                    addr,
-                    t.credentials.clone(),
-                    Duration::from_millis(u64::from(t.timeout_ms)),
-                );
+                let session = t.credentials.as_ref().ok().map(|c| {
+                    Session::new(
+                        addr,
+                        c.clone(),
+                        Duration::from_millis(u64::from(t.timeout_ms)),
+                    )
+                });
                 let slot = Slot {
                     session,
                     memory: Memory::default(),
@@ -188,8 +201,42 @@ impl Poller {
         let deadline =
             Duration::from_secs(u64::from(target.interval_secs.max(1))).max(per_request * 4);
         let icmp = self.icmp.clone();
-        let ip = slot.session.target().ip();
-        let snmp = tokio::time::timeout(deadline, poll(&mut slot.session, plan));
+        let addr = resolve(&target.host, target.port);
+        let (Some(session), Ok(_)) = (slot.session.as_mut(), &target.credentials) else {
+            // Credentials that do not decrypt: the device says why; nothing is polled, so its
+            // state and events stay as they were.
+            let error = match &target.credentials {
+                Err(e) => e.clone(),
+                Ok(_) => "SNMP 会话未建立".to_owned(),
+            };
+            let at = self.clock.now();
+            let store_error = store::record_unusable(&self.db, target.id, at, &error)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            use super::evaluate::DeviceState;
+            let state = match slot.memory.state {
+                Some(DeviceState::Down) => DeviceState::Down,
+                _ => DeviceState::Unknown,
+            };
+            return Done {
+                device_id: target.id,
+                result: PollResult::failed(addr, error),
+                evaluated: Evaluated {
+                    at,
+                    state,
+                    failed_polls: slot.memory.failed_polls,
+                    rebooted: false,
+                    samples: Vec::new(),
+                    interfaces: Vec::new(),
+                    alerts: Vec::new(),
+                    outage: None,
+                },
+                store_error,
+            };
+        };
+        let ip = addr.ip();
+        let snmp = tokio::time::timeout(deadline, poll(session, plan));
         let (result, pinged) = tokio::join!(snmp, async {
             match icmp {
                 Some(i) => Some(i.ping(ip, per_request).await),
@@ -199,11 +246,12 @@ impl Poller {
         let result = match result {
             Ok(r) => r,
             Err(_) => PollResult::failed(
-                slot.session.target(),
+                addr,
                 format!("整次轮询超过 {} 秒未完成", deadline.as_secs()),
             ),
         };
         let at = self.clock.now();
+        slot.memory.temperature_limit_c = target.temperature_limit_c;
         let evaluated = slot.memory.evaluate(&self.rules, &result, pinged, at);
         let store_error = store::record_poll(&self.db, target.id, &result, &evaluated)
             .await
@@ -274,18 +322,28 @@ fn resolve(host: &str, port: u16) -> SocketAddr {
         .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], port)))
 }
 
-/// Start the poller for `serve` when enabled; it stops when `stop` turns true.
+/// Start-up work of `serve`: encrypt the SNMP credentials still stored as plain text, then,
+/// when enabled, run the poller until `stop` turns true.
 pub fn spawn(
     db: Db,
     clock: Arc<dyn Clock>,
     config: MonitorConfig,
+    key: Arc<KeyProvider>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    if !config.enabled {
-        return None;
-    }
-    let poller = Poller::new(db, clock, config);
-    Some(tokio::spawn(poller.run(async move {
-        let _ = stop.wait_for(|s| *s).await;
-    })))
+    Some(tokio::spawn(async move {
+        match store::seal_legacy_credentials(&db, &key).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("已加密 {n} 项明文存储的 SNMP 凭据"),
+            Err(e) => tracing::warn!("加密明文 SNMP 凭据失败：{e}"),
+        }
+        if config.enabled {
+            let poller = Poller::new(db, clock, config, key);
+            poller
+                .run(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await;
+        }
+    }))
 }

@@ -407,6 +407,19 @@ pub async fn send_expiry_notices(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<usize, OpsError> {
+    expiry_notices(db, today, now, true).await
+}
+
+/// Like [`send_expiry_notices`], but with `send` false (no notice address configured) each
+/// threshold reached is only marked as noticed, with no outbox message: the warning shows on
+/// the dashboard, and nothing waits in the outbox to be refused. Returns how many thresholds
+/// were reached for the first time.
+pub async fn expiry_notices(
+    db: &Db,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    send: bool,
+) -> Result<usize, OpsError> {
     let mut sent = 0;
     for e in expiring(db.conn(), today).await? {
         let Some(threshold) = expiry::threshold_reached(today, e.end_date) else {
@@ -436,6 +449,11 @@ pub async fn send_expiry_notices(
         .await?;
         if inserted == 0 {
             // Another run (or an earlier one) already sent it.
+            continue;
+        }
+        if !send {
+            txn.commit().await?;
+            sent += 1;
             continue;
         }
         let text = format!(

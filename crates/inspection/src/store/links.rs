@@ -1,7 +1,7 @@
 //! Topology in the database: the poller's discovered neighbours, the links on record, their
 //! differences and the diagram.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
@@ -14,8 +14,9 @@ use yiqiao_store::audit::{self, Actor, Change};
 
 use super::OpsError;
 use super::asset::{self as assets, asset};
-use crate::domain::asset::NetworkZone;
-use crate::domain::links::{self, Difference, Edge, FarEnd, Node};
+use crate::domain::asset::{AssetKind, NetworkZone};
+use crate::domain::layout::{self, Device, Link, LinkState, Role};
+use crate::domain::links::{self, Difference, FarEnd};
 use crate::domain::topology::{Neighbour, Protocol};
 
 pub mod link {
@@ -304,16 +305,80 @@ pub async fn all_links<C: ConnectionTrait>(conn: &C) -> Result<Vec<link::Model>,
         .await?)
 }
 
-/// The diagram of the devices in service and the recorded links between them.
-pub async fn diagram<C: ConnectionTrait>(conn: &C) -> Result<String, OpsError> {
+/// The devices and links of the diagram: the devices in service that have a link or are
+/// switches, routers or firewalls; the recorded links (each drawn once, whichever side recorded
+/// it), marked down when monitoring sees either device or the local port down; and the links
+/// discovered but not yet confirmed.
+pub async fn diagram_parts<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<(Vec<Device>, Vec<Link>), OpsError> {
+    use crate::store::monitor::entities::{device as mdevice, interface as miface};
     let devices = assets::list_assets(conn).await?;
     let ls = all_links(conn).await?;
-    let linked: std::collections::BTreeSet<i64> = ls
+    let monitored = mdevice::Entity::find().all(conn).await?;
+    let ifaces = miface::Entity::find().all(conn).await?;
+    let down_device: BTreeSet<i64> = monitored
         .iter()
-        .flat_map(|l| [Some(l.asset_id), l.remote_asset_id])
-        .flatten()
+        .filter(|m| m.state == "down")
+        .map(|m| m.asset_id)
         .collect();
-    let nodes: Vec<Node> = devices
+    // (asset, normalised port) of interfaces the last poll saw down: ifOperStatus down(2),
+    // notPresent(6) or lowerLayerDown(7); 0 means the agent did not say.
+    let down_port: BTreeSet<(i64, String)> = ifaces
+        .iter()
+        .filter(|i| matches!(i.oper_status, 2 | 6 | 7))
+        .filter_map(|i| {
+            let m = monitored.iter().find(|m| m.id == i.device_id)?;
+            Some((m.asset_id, links::normalise_port(&i.name)))
+        })
+        .collect();
+    let mut seen: BTreeSet<(i64, String, i64, String)> = BTreeSet::new();
+    let mut key = |a: i64, ap: &str, b: i64, bp: &str| {
+        let (ap, bp) = (links::normalise_port(ap), links::normalise_port(bp));
+        let k = if (a, &ap) <= (b, &bp) {
+            (a, ap, b, bp)
+        } else {
+            (b, bp, a, ap)
+        };
+        seen.insert(k)
+    };
+    let mut edges = Vec::new();
+    for l in &ls {
+        let Some(b) = l.remote_asset_id else { continue };
+        if !key(l.asset_id, &l.local_port, b, &l.remote_port) {
+            continue;
+        }
+        let down = down_device.contains(&l.asset_id)
+            || down_device.contains(&b)
+            || down_port.contains(&(l.asset_id, links::normalise_port(&l.local_port)))
+            || down_port.contains(&(b, links::normalise_port(&l.remote_port)));
+        edges.push(Link {
+            a: l.asset_id,
+            a_port: l.local_port.clone(),
+            b,
+            b_port: l.remote_port.clone(),
+            state: if down { LinkState::Down } else { LinkState::Up },
+        });
+    }
+    for d in differences(conn).await? {
+        let found = match &d.difference {
+            Difference::New { found, .. } | Difference::Changed { found, .. } => found,
+            Difference::Missing { .. } => continue,
+        };
+        let Some(b) = found.asset_id else { continue };
+        if !key(d.asset_id, d.difference.local_port(), b, &found.port) {
+            continue;
+        }
+        edges.push(Link {
+            a: d.asset_id,
+            a_port: d.difference.local_port().to_owned(),
+            b,
+            b_port: found.port.clone(),
+            state: LinkState::Unconfirmed,
+        });
+    }
+    let linked: BTreeSet<i64> = edges.iter().flat_map(|l| [l.a, l.b]).collect();
+    let nodes: Vec<Device> = devices
         .iter()
         .filter(|d| {
             linked.contains(&d.id)
@@ -322,29 +387,38 @@ pub async fn diagram<C: ConnectionTrait>(conn: &C) -> Result<String, OpsError> {
                 || d.kind == "firewall"
         })
         .filter(|d| d.status != "retired")
-        .map(|d| Node {
-            id: d.id,
-            label: d.name.clone(),
-            sub: format!(
-                "{} {}",
-                d.kind_label(),
-                d.mgmt_ip.clone().unwrap_or_default()
-            ),
-            room: d.location.clone(),
-            network: NetworkZone::parse(&d.network)
-                .map_or("", NetworkZone::label)
+        .map(|d| {
+            let zone = NetworkZone::parse(&d.network);
+            Device {
+                id: d.id,
+                name: d.name.clone(),
+                sub: format!(
+                    "{} {}",
+                    d.kind_label(),
+                    d.mgmt_ip.clone().unwrap_or_default()
+                )
+                .trim()
                 .to_owned(),
+                room: d.location.clone(),
+                zone: zone.map_or("", NetworkZone::label).to_owned(),
+                // Internet on the left, the intranet in the middle, the government network on
+                // the right: the order the hospital's own drawings use.
+                zone_rank: match zone {
+                    Some(NetworkZone::Internet) => 0,
+                    Some(NetworkZone::Intranet) => 1,
+                    Some(NetworkZone::Government) => 2,
+                    None => 3,
+                },
+                role: AssetKind::parse(&d.kind).map_or(Role::Edge, Role::of),
+                down: down_device.contains(&d.id),
+            }
         })
         .collect();
-    let edges: Vec<Edge> = ls
-        .iter()
-        .filter_map(|l| {
-            l.remote_asset_id.map(|b| Edge {
-                a: l.asset_id,
-                b,
-                label: format!("{} — {}", l.local_port, l.remote_port),
-            })
-        })
-        .collect();
-    Ok(links::svg(&nodes, &edges))
+    Ok((nodes, edges))
+}
+
+/// The diagram as SVG.
+pub async fn diagram<C: ConnectionTrait>(conn: &C) -> Result<String, OpsError> {
+    let (nodes, edges) = diagram_parts(conn).await?;
+    Ok(layout::svg(&layout::layout(&nodes, &edges)))
 }

@@ -11,8 +11,10 @@ use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use yiqiao_core::secret::{SecretKey, is_sealed};
 use yiqiao_core::{ErrorKind, Refusal};
 use yiqiao_store::Db;
+use yiqiao_store::secret_key::KeyProvider;
 
 pub mod entities {
     macro_rules! no_relations {
@@ -60,6 +62,10 @@ pub mod entities {
             pub last_error: Option<String>,
             pub created_at: DateTimeUtc,
             pub updated_at: DateTimeUtc,
+            /// The hottest sensor of the last poll, hundredths of a ℃.
+            pub temperature_e2: Option<i32>,
+            /// The device's own temperature alarm limit, ℃ (`None`: its profile's).
+            pub temperature_limit_c: Option<i32>,
         }
         no_relations!();
     }
@@ -179,12 +185,15 @@ pub enum MonitorError {
     NoDevice(i64),
     #[error("{0}")]
     Bad(String),
+    /// The credential key cannot be had (a bad `[inspection] secret_key`, an unreadable key file).
+    #[error("SNMP 凭据密钥不可用：{0}")]
+    Key(String),
 }
 
 impl Refusal for MonitorError {
     fn kind(&self) -> ErrorKind {
         match self {
-            MonitorError::Db(_) => ErrorKind::Internal,
+            MonitorError::Db(_) | MonitorError::Key(_) => ErrorKind::Internal,
             MonitorError::NoAsset(_) | MonitorError::NoDevice(_) => ErrorKind::NotFound,
             MonitorError::AlreadyMonitored(_) => ErrorKind::Conflict,
             MonitorError::Bad(_) => ErrorKind::BadRequest,
@@ -197,6 +206,7 @@ impl Refusal for MonitorError {
             MonitorError::AlreadyMonitored(_) => "ALREADY_MONITORED",
             MonitorError::NoDevice(_) => "NO_DEVICE",
             MonitorError::Bad(_) => "BAD_MONITOR_REQUEST",
+            MonitorError::Key(_) => "CREDENTIAL_KEY",
         }
     }
 }
@@ -210,6 +220,8 @@ pub struct NewDevice {
     pub credentials: Credentials,
     pub interval_secs: u32,
     pub timeout_ms: u32,
+    /// Temperature alarm limit, ℃, when the device's differs from its profile's.
+    pub temperature_limit_c: Option<i64>,
 }
 
 /// What the poller needs of a device.
@@ -219,13 +231,29 @@ pub struct PollTarget {
     pub asset_id: i64,
     pub host: String,
     pub port: u16,
-    pub credentials: Credentials,
+    /// Decrypted here and in the probe only; `Err` says why they cannot be (wrong key, a
+    /// damaged value), which the poller shows on the device instead of polling.
+    pub credentials: Result<Credentials, String>,
     pub interval_secs: u32,
     pub timeout_ms: u32,
+    pub temperature_limit_c: Option<i64>,
 }
 
-/// Add a device to monitoring. The asset must exist; one device per asset.
-pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i64, MonitorError> {
+/// The derivation label of SNMP credential keys (separate from booking's).
+pub const SECRET_LABEL: &str = "yiqiao-inspection-snmp";
+
+fn seal(key: &SecretKey, plain: &str) -> String {
+    key.encrypt(plain.as_bytes(), rand::random())
+}
+
+/// Add a device to monitoring. The asset must exist; one device per asset. The community and
+/// the v3 passwords are stored encrypted (SM4, [`yiqiao_core::secret`]).
+pub async fn add_device(
+    db: &Db,
+    key: &KeyProvider,
+    now: DateTime<Utc>,
+    d: &NewDevice,
+) -> Result<i64, MonitorError> {
     if d.host.trim().parse::<std::net::IpAddr>().is_err() {
         return Err(MonitorError::Bad(format!(
             "管理地址“{}”不是 IP 地址",
@@ -238,10 +266,12 @@ pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i6
     if !(100..=60_000).contains(&d.timeout_ms) {
         return Err(MonitorError::Bad("超时应在 100 到 60000 毫秒之间".into()));
     }
+    let temperature_limit_c = temperature_limit(d.temperature_limit_c)?;
+    let key = key.get().map_err(MonitorError::Key)?;
     let (version, community, user, ap, apass, pp, ppass, ctx) = match &d.credentials {
         Credentials::V2c { community } => (
             "v2c",
-            Some(community.clone()),
+            Some(seal(&key, community)),
             None,
             None,
             None,
@@ -260,9 +290,9 @@ pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i6
             None,
             Some(user.clone()),
             Some(auth.as_str().to_owned()),
-            Some(auth_pass.clone()),
+            Some(seal(&key, auth_pass)),
             privacy.as_ref().map(|(p, _)| p.as_str().to_owned()),
-            privacy.as_ref().map(|(_, s)| s.clone()),
+            privacy.as_ref().map(|(_, s)| seal(&key, s)),
             Some(context.clone()),
         ),
     };
@@ -296,6 +326,8 @@ pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i6
         last_error: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        temperature_e2: Set(None),
+        temperature_limit_c: Set(temperature_limit_c),
         ..Default::default()
     };
     let tx = db.begin_write().await?;
@@ -315,8 +347,55 @@ pub async fn add_device(db: &Db, now: DateTime<Utc>, d: &NewDevice) -> Result<i6
     }
 }
 
-fn credentials(m: &device::Model) -> Credentials {
-    if m.snmp_version == "v3" {
+/// A temperature alarm limit as entered: whole ℃ within what sensors report.
+fn temperature_limit(c: Option<i64>) -> Result<Option<i32>, MonitorError> {
+    match c {
+        None => Ok(None),
+        Some(c) if (20..=120).contains(&c) => Ok(i32::try_from(c).ok()),
+        Some(c) => Err(MonitorError::Bad(format!(
+            "温度告警阈值 {c} ℃ 不合理（应在 20 到 120 ℃ 之间）"
+        ))),
+    }
+}
+
+/// Set (or, with `None`, clear back to the profile's) a device's temperature alarm limit.
+pub async fn set_temperature_limit(
+    db: &Db,
+    now: DateTime<Utc>,
+    device_id: i64,
+    limit_c: Option<i64>,
+) -> Result<(), MonitorError> {
+    let limit = temperature_limit(limit_c)?;
+    let tx = db.begin_write().await?;
+    let n = device::Entity::update_many()
+        .col_expr(device::Column::TemperatureLimitC, Expr::value(limit))
+        .col_expr(device::Column::UpdatedAt, Expr::value(now))
+        .filter(device::Column::Id.eq(device_id))
+        .exec(&tx)
+        .await?
+        .rows_affected;
+    if n == 0 {
+        return Err(MonitorError::NoDevice(device_id));
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The stored credentials of a device, decrypted with `key`.
+fn credentials(m: &device::Model, key: &SecretKey) -> Result<Credentials, String> {
+    let open = |what: &str, v: &Option<String>| -> Result<String, String> {
+        match v.as_deref() {
+            None => Ok(String::new()),
+            Some(s) => key.decrypt_text(s).map_err(|e| {
+                format!("无法解密{what}：{e}（检查 [inspection] secret_key 或密钥文件）")
+            }),
+        }
+    };
+    Ok(if m.snmp_version == "v3" {
+        let privacy = match m.v3_priv_proto.as_deref().and_then(PrivProto::parse) {
+            Some(p) => Some((p, open("加密密码", &m.v3_priv_pass)?)),
+            None => None,
+        };
         Credentials::V3 {
             user: m.v3_user.clone().unwrap_or_default(),
             auth: m
@@ -324,27 +403,96 @@ fn credentials(m: &device::Model) -> Credentials {
                 .as_deref()
                 .and_then(AuthProto::parse)
                 .unwrap_or(AuthProto::Sha256),
-            auth_pass: m.v3_auth_pass.clone().unwrap_or_default(),
-            privacy: m
-                .v3_priv_proto
-                .as_deref()
-                .and_then(PrivProto::parse)
-                .map(|p| (p, m.v3_priv_pass.clone().unwrap_or_default())),
+            auth_pass: open("认证密码", &m.v3_auth_pass)?,
+            privacy,
             context: m.v3_context.clone().unwrap_or_default(),
         }
     } else {
         Credentials::V2c {
-            community: m.community.clone().unwrap_or_default(),
+            community: open("团体名", &m.community)?,
         }
-    }
+    })
 }
 
-/// Enabled devices of one shard (`id % shards == shard`), for the poller.
+/// Encrypt the credentials still stored as plain text (rows from before they were encrypted),
+/// in one transaction at start-up. Each row is changed only if it still holds the plain text it
+/// was read with, so two nodes starting together never encrypt a value twice. Returns how many
+/// values were encrypted.
+pub async fn seal_legacy_credentials(db: &Db, key: &KeyProvider) -> Result<u64, MonitorError> {
+    let tx = db.begin_write().await?;
+    let rows = device::Entity::find().all(&tx).await?;
+    let plain = |v: &Option<String>| v.as_deref().filter(|s| !is_sealed(s)).map(str::to_owned);
+    let pending: Vec<(i64, device::Column, String)> = rows
+        .iter()
+        .flat_map(|m| {
+            [
+                (device::Column::Community, plain(&m.community)),
+                (device::Column::V3AuthPass, plain(&m.v3_auth_pass)),
+                (device::Column::V3PrivPass, plain(&m.v3_priv_pass)),
+            ]
+            .into_iter()
+            .filter_map(move |(c, v)| v.map(|v| (m.id, c, v)))
+        })
+        .collect();
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    // The key is needed only when there is something to encrypt.
+    let key = key.get().map_err(MonitorError::Key)?;
+    let mut done = 0;
+    for (id, col, value) in pending {
+        done += device::Entity::update_many()
+            .col_expr(col, Expr::value(seal(&key, &value)))
+            .filter(device::Column::Id.eq(id))
+            .filter(col.eq(value))
+            .exec(&tx)
+            .await?
+            .rows_affected;
+    }
+    tx.commit().await?;
+    Ok(done)
+}
+
+/// A device whose credentials cannot be decrypted: say so on the device (`last_error`); an "up"
+/// becomes "unknown" (it is no longer watched), while a "down" stays down with its outage open —
+/// nothing was learnt about the device itself, so no event opens or closes.
+pub async fn record_unusable(
+    db: &Db,
+    device_id: i64,
+    at: DateTime<Utc>,
+    error: &str,
+) -> Result<(), MonitorError> {
+    let tx = db.begin_write().await?;
+    device::Entity::update_many()
+        .col_expr(device::Column::LastPollAt, Expr::value(at))
+        .col_expr(device::Column::LastError, Expr::value(error.to_owned()))
+        .col_expr(device::Column::UpdatedAt, Expr::value(at))
+        .filter(device::Column::Id.eq(device_id))
+        .exec(&tx)
+        .await?;
+    device::Entity::update_many()
+        .col_expr(
+            device::Column::State,
+            Expr::value(DeviceState::Unknown.as_str()),
+        )
+        .filter(device::Column::Id.eq(device_id))
+        .filter(device::Column::State.eq(DeviceState::Up.as_str()))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Enabled devices of one shard (`id % shards == shard`), for the poller, with their
+/// credentials decrypted. A key that cannot be had fails every device's credentials (each says
+/// why), not the list.
 pub async fn poll_targets(
     db: &Db,
+    key: &KeyProvider,
     shard: u32,
     shards: u32,
 ) -> Result<Vec<PollTarget>, MonitorError> {
+    let key = key.get();
     let rows = device::Entity::find()
         .filter(device::Column::Enabled.eq(true))
         .order_by_asc(device::Column::Id)
@@ -359,14 +507,22 @@ pub async fn poll_targets(
             asset_id: m.asset_id,
             host: m.host.clone(),
             port: u16::try_from(m.port).unwrap_or(161),
-            credentials: credentials(&m),
+            credentials: match &key {
+                Ok(k) => credentials(&m, k),
+                Err(e) => Err(format!("SNMP 凭据密钥不可用：{e}")),
+            },
             interval_secs: u32::try_from(m.interval_secs).unwrap_or(60),
             timeout_ms: u32::try_from(m.timeout_ms).unwrap_or(2_000),
+            temperature_limit_c: m.temperature_limit_c.map(i64::from),
         })
         .collect())
 }
 
-/// A device as the pages and the API show it (credentials left out).
+/// Shown in place of a stored secret.
+pub const SECRET_SET: &str = "已设置";
+
+/// A device as the pages and the API show it: the secrets themselves never, only whether one is
+/// stored ([`SECRET_SET`]).
 #[derive(Debug, Clone, Serialize)]
 pub struct DeviceView {
     pub id: i64,
@@ -374,6 +530,12 @@ pub struct DeviceView {
     pub host: String,
     pub port: i32,
     pub snmp_version: String,
+    pub community: Option<&'static str>,
+    pub v3_user: Option<String>,
+    pub v3_auth_proto: Option<String>,
+    pub v3_auth_pass: Option<&'static str>,
+    pub v3_priv_proto: Option<String>,
+    pub v3_priv_pass: Option<&'static str>,
     pub interval_secs: i32,
     pub enabled: bool,
     pub state: String,
@@ -389,16 +551,36 @@ pub struct DeviceView {
     pub memory_e2: Option<i32>,
     pub reboots: i64,
     pub last_error: Option<String>,
+    /// The hottest sensor of the last poll, hundredths of a ℃.
+    pub temperature_e2: Option<i32>,
+    /// The temperature alarm limit in force, ℃ (the device's own, or its profile's).
+    pub temperature_limit_c: i64,
+    /// Whether that limit is the device's own.
+    pub temperature_limit_own: bool,
 }
 
 impl From<device::Model> for DeviceView {
     fn from(m: device::Model) -> Self {
+        let set = |v: &Option<String>| v.as_ref().map(|_| SECRET_SET);
+        let profile_limit = m
+            .profile
+            .as_deref()
+            .and_then(crate::domain::profile::ProfileName::parse)
+            .map_or(crate::domain::profile::DEFAULT_TEMPERATURE_LIMIT_C, |p| {
+                crate::domain::profile::by_name(p).temperature_limit_c
+            });
         DeviceView {
             id: m.id,
             asset_id: m.asset_id,
             host: m.host,
             port: m.port,
             snmp_version: m.snmp_version,
+            community: set(&m.community),
+            v3_user: m.v3_user,
+            v3_auth_proto: m.v3_auth_proto,
+            v3_auth_pass: set(&m.v3_auth_pass),
+            v3_priv_proto: m.v3_priv_proto,
+            v3_priv_pass: set(&m.v3_priv_pass),
             interval_secs: m.interval_secs,
             enabled: m.enabled,
             state: m.state,
@@ -414,6 +596,9 @@ impl From<device::Model> for DeviceView {
             memory_e2: m.memory_e2,
             reboots: m.reboots,
             last_error: m.last_error,
+            temperature_e2: m.temperature_e2,
+            temperature_limit_c: m.temperature_limit_c.map_or(profile_limit, i64::from),
+            temperature_limit_own: m.temperature_limit_c.is_some(),
         }
     }
 }
@@ -496,7 +681,16 @@ pub async fn record_poll(
                 Expr::value(r.uptime_seconds.and_then(|u| i64::try_from(u).ok())),
             )
             .col_expr(device::Column::CpuE2, Expr::value(max_e2(&r.cpu_e2)))
-            .col_expr(device::Column::MemoryE2, Expr::value(max_e2(&r.memory_e2)));
+            .col_expr(device::Column::MemoryE2, Expr::value(max_e2(&r.memory_e2)))
+            .col_expr(
+                device::Column::TemperatureE2,
+                Expr::value(
+                    r.temperature_e2
+                        .iter()
+                        .map(|t| i32::try_from(t.celsius_e2).unwrap_or(i32::MAX))
+                        .max(),
+                ),
+            );
     }
     if ev.rebooted {
         use sea_orm::sea_query::ExprTrait;
@@ -576,9 +770,14 @@ pub async fn record_poll(
             .exec(&tx)
             .await?;
     }
+    let mut about: Option<NoticeSubject> = None;
     for a in &ev.alerts {
         let metric = metric_name(a.metric);
         let key = format!("{device_id}/{metric}/{}", a.entity);
+        if about.is_none() {
+            about = Some(NoticeSubject::read(&tx, device_id).await?);
+        }
+        let about = about.as_ref().ok_or(MonitorError::NoDevice(device_id))?;
         match a.transition {
             Transition::Opened { at, since, value } => {
                 let row = alert::ActiveModel {
@@ -591,23 +790,52 @@ pub async fn record_poll(
                     since: Set(since),
                     opened_at: Set(at),
                     closed_at: Set(None),
-                    open_key: Set(Some(key)),
+                    open_key: Set(Some(key.clone())),
                     ..Default::default()
                 };
-                // Already open (a poller restarted mid-alert): keep the open one.
-                alert::Entity::insert(row)
+                // Already open (a poller restarted mid-alert, another node): keep the open
+                // one, and its notice went out when it opened.
+                let inserted = alert::Entity::insert(row)
                     .on_conflict_do_nothing_on([alert::Column::OpenKey])
-                    .exec(&tx)
+                    .exec_without_returning(&tx)
                     .await?;
+                if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+                    let opened = alert::Entity::find()
+                        .filter(alert::Column::OpenKey.eq(key))
+                        .one(&tx)
+                        .await?;
+                    if let Some(opened) = opened {
+                        enqueue_alert_notice(&tx, about, a, &opened, at).await?;
+                    }
+                }
             }
             Transition::Closed { at, peak, .. } => {
-                alert::Entity::update_many()
+                let Some(open) = alert::Entity::find()
+                    .filter(alert::Column::OpenKey.eq(key.clone()))
+                    .one(&tx)
+                    .await?
+                else {
+                    continue;
+                };
+                // Only the run that closes it (the event as read, still open) sends the notice.
+                let closed = alert::Entity::update_many()
                     .col_expr(alert::Column::ClosedAt, Expr::value(Some(at)))
-                    .col_expr(alert::Column::Peak, Expr::value(peak))
+                    .col_expr(alert::Column::Peak, Expr::value(peak.max(open.peak)))
                     .col_expr(alert::Column::OpenKey, Expr::value(Option::<String>::None))
+                    .filter(alert::Column::Id.eq(open.id))
                     .filter(alert::Column::OpenKey.eq(key))
                     .exec(&tx)
-                    .await?;
+                    .await?
+                    .rows_affected;
+                if closed == 1 {
+                    let row = alert::Model {
+                        closed_at: Some(at),
+                        peak: peak.max(open.peak),
+                        open_key: None,
+                        ..open
+                    };
+                    enqueue_alert_notice(&tx, about, a, &row, at).await?;
+                }
             }
         }
     }
@@ -640,6 +868,113 @@ pub async fn record_poll(
         None => {}
     }
     tx.commit().await?;
+    Ok(())
+}
+
+/// Outbox kind of alert notices (告警通知), delivered to `[inspection] notice_url`.
+pub const ALERT_NOTICE_KIND: &str = "inspection.alert";
+
+/// The device an alert notice is about.
+struct NoticeSubject {
+    device_id: i64,
+    host: String,
+    sys_name: Option<String>,
+    asset_code: String,
+    asset_name: String,
+}
+
+impl NoticeSubject {
+    async fn read(
+        tx: &impl sea_orm::ConnectionTrait,
+        device_id: i64,
+    ) -> Result<NoticeSubject, MonitorError> {
+        use crate::store::asset::asset;
+        let d = device::Entity::find_by_id(device_id)
+            .one(tx)
+            .await?
+            .ok_or(MonitorError::NoDevice(device_id))?;
+        let a = asset::Entity::find_by_id(d.asset_id).one(tx).await?;
+        Ok(NoticeSubject {
+            device_id,
+            host: d.host,
+            sys_name: d.sys_name,
+            asset_code: a.as_ref().map(|a| a.code.clone()).unwrap_or_default(),
+            asset_name: a.map(|a| a.name).unwrap_or_default(),
+        })
+    }
+}
+
+/// Queue the notice of one alert transition in the poll's transaction. Its message id names the
+/// event and the transition, so it exists once whatever runs the poll.
+async fn enqueue_alert_notice(
+    tx: &impl sea_orm::ConnectionTrait,
+    about: &NoticeSubject,
+    change: &crate::monitor::evaluate::AlertChange,
+    event: &alert::Model,
+    now: DateTime<Utc>,
+) -> Result<(), MonitorError> {
+    use yiqiao_store::outbox::{self, NewMessage};
+    let m = change.metric;
+    let (transition, verb) = match event.closed_at {
+        None => ("opened", "告警"),
+        Some(_) => ("closed", "恢复"),
+    };
+    let who = if about.asset_name.is_empty() {
+        about.sys_name.clone().unwrap_or_else(|| about.host.clone())
+    } else {
+        format!("{}（{}）", about.asset_name, about.asset_code)
+    };
+    let part = if event.entity.is_empty() {
+        String::new()
+    } else {
+        format!(" #{}", event.entity)
+    };
+    let (u, limit) = (m.unit(), event.limit_value);
+    let text = match event.closed_at {
+        None => format!(
+            "【机房告警】{who} {}{part} 为 {} {u}，达到阈值 {limit} {u}（自 {} 起）",
+            m.label(),
+            event.value,
+            yiqiao_core::time::format_local(event.since)
+        ),
+        Some(closed) => format!(
+            "【告警恢复】{who} {}{part} 已恢复（阈值 {limit} {u}，峰值 {} {u}，{} 至 {}）",
+            m.label(),
+            event.peak,
+            yiqiao_core::time::format_local(event.opened_at),
+            yiqiao_core::time::format_local(closed)
+        ),
+    };
+    outbox::enqueue(
+        tx,
+        NewMessage::new(
+            ALERT_NOTICE_KIND,
+            serde_json::json!({
+                "type": "alert",
+                "transition": transition,
+                "alert_id": event.id,
+                "device_id": about.device_id,
+                "host": about.host,
+                "sys_name": about.sys_name,
+                "asset_code": about.asset_code,
+                "asset_name": about.asset_name,
+                "metric": event.metric,
+                "entity": event.entity,
+                "limit": limit,
+                "unit": u,
+                "value": event.value,
+                "peak": event.peak,
+                "since": event.since,
+                "opened_at": event.opened_at,
+                "closed_at": event.closed_at,
+                "text": text,
+            }),
+        )
+        .msg_id(format!("inspection-alert-{}-{transition}", event.id))
+        .subject(format!("{who} {}{verb}", m.label())),
+        now,
+    )
+    .await?;
     Ok(())
 }
 

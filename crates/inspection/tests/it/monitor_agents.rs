@@ -47,6 +47,8 @@ const KEEP: &[&str] = &[
     "1.3.6.1.4.1.25506.2.6.1.1.1.1.",
     "1.3.6.1.4.1.9.9.109.1.1.1.1.",
     "1.3.6.1.4.1.9.9.48.1.1.1.",
+    "1.3.6.1.4.1.9.9.13.1.3.1.",
+    "1.3.6.1.4.1.2021.13.16.2.1.",
     "1.3.6.1.4.1.9.9.23.1.2.1.1.",
     "1.3.6.1.4.1.4881.1.1.10.2.35.",
     "1.3.6.1.4.1.4881.1.1.10.2.36.",
@@ -78,6 +80,8 @@ pub const MOVING_REC: &str = "\
 1.3.6.1.2.1.31.1.1.1.9.1|70:writecache|value=0
 1.3.6.1.2.1.31.1.1.1.10.1|70:writecache|value=0
 1.3.6.1.2.1.31.1.1.1.15.1|66|1000
+1.3.6.1.4.1.2021.13.16.2.1.2.1|4|Core 0
+1.3.6.1.4.1.2021.13.16.2.1.3.1|66:writecache|value=45000
 ";
 
 fn arcs(oid: &str) -> Vec<u32> {
@@ -401,6 +405,7 @@ fn clone_value<'a>(v: &snmp2::Value<'a>) -> snmp2::Value<'a> {
         snmp2::Value::Counter32(c) => snmp2::Value::Counter32(*c),
         snmp2::Value::Counter64(c) => snmp2::Value::Counter64(*c),
         snmp2::Value::Timeticks(c) => snmp2::Value::Timeticks(*c),
+        snmp2::Value::Unsigned32(c) => snmp2::Value::Unsigned32(*c),
         _ => panic!("value kind not used by the tests"),
     }
 }

@@ -244,3 +244,98 @@ async fn snmpv3_auth_priv_reads_the_same_values() {
     assert!(!rc.reachable);
     assert!(rc.error.is_some());
 }
+
+/// Temperatures per the spec's MIB objects, computed from the recording's own lines: Huawei
+/// `hwEntityTemperature` of enabled boards with a threshold, H3C `hh3cEntityExtTemperature`
+/// without the 65535 "no sensor" rows, Cisco `ciscoEnvMonTemperatureStatusValue`, LM-SENSORS
+/// `lmTempSensorsValue` in thousandths. Hundredths of a ℃ per entity.
+fn expected_temperatures(rec: &Rec) -> Vec<(String, i64)> {
+    let sys: String = rec[&"1.3.6.1.2.1.1.2.0".parse::<Oid>().unwrap()].1.clone();
+    let whole = |rows: Vec<(String, u64)>| -> Vec<(String, i64)> {
+        rows.into_iter()
+            .filter(|(_, v)| *v <= 150)
+            .map(|(i, v)| (i, i64::try_from(v).unwrap() * 100))
+            .collect()
+    };
+    if sys.starts_with("1.3.6.1.4.1.2011.") {
+        let h = "1.3.6.1.4.1.2011.5.25.31.1.1.1.1";
+        whole(
+            col(rec, &format!("{h}.11"))
+                .into_iter()
+                .filter(|(i, _)| {
+                    num(rec, &format!("{h}.2.{i}")) == Some(3)
+                        && num(rec, &format!("{h}.12.{i}")).is_some_and(|t| t != 0)
+                })
+                .collect(),
+        )
+    } else if sys.starts_with("1.3.6.1.4.1.25506.") {
+        whole(col(rec, "1.3.6.1.4.1.25506.2.6.1.1.1.1.12"))
+    } else if sys.starts_with("1.3.6.1.4.1.9.") {
+        whole(col(rec, "1.3.6.1.4.1.9.9.13.1.3.1.3"))
+    } else if sys.starts_with("1.3.6.1.4.1.4881.") {
+        Vec::new()
+    } else {
+        col(rec, "1.3.6.1.4.1.2021.13.16.2.1.3")
+            .into_iter()
+            .map(|(i, v)| (i, i64::try_from(v).unwrap() / 10))
+            .collect()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn temperatures_equal_each_recording_that_has_them() {
+    const LINUX_SENSORS: &str = "os/linux/unknown-006";
+    let mut names: Vec<&str> = RECORDINGS.to_vec();
+    names.push(LINUX_SENSORS);
+    let agent = Snmpsim::start(&names).await;
+    let mut with = Vec::new();
+    for name in &names {
+        let rec = read_recording(&agent.recording(name));
+        let want = expected_temperatures(&rec);
+        let mut s = Session::new(agent.addr, v2c(name), Duration::from_secs(5));
+        let r = poll(&mut s, PollPlan::default()).await;
+        assert_eq!(r.error, None, "{name}");
+        let got: Vec<(String, i64)> = r
+            .temperature_e2
+            .iter()
+            .map(|t| (t.entity.clone(), t.celsius_e2))
+            .collect();
+        assert_eq!(got, want, "{name}: temperatures");
+        // The probe prints them in ℃.
+        assert_eq!(r.temperature.len(), got.len());
+        if !got.is_empty() {
+            with.push(*name);
+        }
+    }
+    // Which recordings carry temperatures at all (the others have none to read).
+    assert_eq!(
+        with,
+        [
+            "network/router/huawei-s5720",
+            "network/switch/huawei-s12704",
+            "network/switch/h3c-comware-7-1-075",
+            "network/switch/cisco-c3560",
+            LINUX_SENSORS,
+        ]
+    );
+    // Spot values straight from the recordings' lines.
+    let addr = agent.addr;
+    let one = |name: &'static str, entity: &'static str| async move {
+        let mut s = Session::new(addr, v2c(name), Duration::from_secs(5));
+        let r = poll(&mut s, PollPlan::default()).await;
+        r.temperature_e2
+            .into_iter()
+            .find(|t| t.entity == entity)
+            .map(|t| t.celsius_e2)
+    };
+    assert_eq!(
+        one("network/router/huawei-s5720", "67108873").await,
+        Some(4200)
+    );
+    assert_eq!(one("network/switch/cisco-c3560", "1005").await, Some(6100));
+    assert_eq!(
+        one("network/switch/h3c-comware-7-1-075", "1432").await,
+        Some(3700)
+    );
+    assert_eq!(one(LINUX_SENSORS, "1").await, Some(10_000));
+}
