@@ -160,9 +160,13 @@ async fn the_scheduled_jobs_generate_the_coming_days_once() {
     let rules = cfg.booking.rules().unwrap();
     // A week later, the days that came into the release horizon get their schedules…
     let later = crate::t0() + chrono::Duration::days(7);
-    let first = yiqiao_web::jobs::tick(&t.db, &rules, &cfg.inspection, later).await.unwrap();
+    let first = yiqiao_web::jobs::tick(&t.db, &rules, &cfg.inspection, later)
+        .await
+        .unwrap();
     assert!(first.schedules_created > 0, "{first:?}");
     // …once: a second round (or a second node) creates nothing more.
-    let second = yiqiao_web::jobs::tick(&t.db, &rules, &cfg.inspection, later).await.unwrap();
+    let second = yiqiao_web::jobs::tick(&t.db, &rules, &cfg.inspection, later)
+        .await
+        .unwrap();
     assert_eq!(second.schedules_created, 0, "{second:?}");
 }

@@ -86,7 +86,10 @@ async fn an_administrator_links_an_account_to_a_staff_code_that_exists_and_is_fr
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("已关联 HIS 工号 F001"), "{page}");
     assert!(page.contains("value=\"F001\""), "{page}");
-    assert!(page.contains("HIS 职工：陈静，执业资格证号 ZY33100F001"), "{page}");
+    assert!(
+        page.contains("HIS 职工：陈静，执业资格证号 ZY33100F001"),
+        "{page}"
+    );
     let list = admin
         .get(app.url("/admin/users"))
         .send()
