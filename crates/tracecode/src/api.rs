@@ -18,9 +18,12 @@ use yiqiao_core::Role;
 use yiqiao_core::time::Clock;
 use yiqiao_http::{Access, AppError, CurrentUser, Routes};
 use yiqiao_store::Db;
-use yiqiao_store::audit::Actor;
 
 use crate::TraceError;
+use crate::document::{
+    Dispense, Receipt, ScanDocument, SupplierReturn, UncollectedLines, Ward, WholeScans, doc_id,
+    line_no, person, pharmacist, view_or_refusal,
+};
 use crate::domain::catalogue::{NewIdent, PolicySetting, csv_rows, decode_text, parse_import};
 use crate::domain::code::{ParseReport, TraceCode};
 use crate::domain::receipt::{NewReceipt, RawReceipt};
@@ -139,13 +142,13 @@ fn api_routes() -> Routes<TraceState> {
             Method::GET,
             "/api/tracecode/receipts/{id}",
             RECEIPTS,
-            get(get_receipt),
+            get(get_doc::<Receipt>),
         )
         .api(
             Method::POST,
             "/api/tracecode/receipts/{id}/scans",
             RECEIPTS,
-            post(scan_receipt),
+            post(scan::<Receipt>),
         )
         .api(
             Method::POST,
@@ -157,7 +160,7 @@ fn api_routes() -> Routes<TraceState> {
             Method::POST,
             "/api/tracecode/receipts/{id}/confirm",
             RECEIPTS,
-            post(confirm_receipt),
+            post(confirm::<Receipt>),
         )
         .api(
             Method::GET,
@@ -175,25 +178,25 @@ fn api_routes() -> Routes<TraceState> {
             Method::GET,
             "/api/tracecode/dispenses/{id}",
             DISPENSERS,
-            get(get_dispense),
+            get(get_doc::<Dispense>),
         )
         .api(
             Method::POST,
             "/api/tracecode/dispenses/{id}/scans",
             DISPENSERS,
-            post(scan_dispense),
+            post(scan::<Dispense>),
         )
         .api(
             Method::POST,
             "/api/tracecode/dispenses/{id}/lines/{line}/uncollected",
             DISPENSERS,
-            post(uncollected_line),
+            post(uncollected::<Dispense>),
         )
         .api(
             Method::POST,
             "/api/tracecode/dispenses/{id}/confirm",
             DISPENSERS,
-            post(confirm_dispense),
+            post(confirm::<Dispense>),
         )
         .api(
             Method::POST,
@@ -241,19 +244,19 @@ fn api_routes() -> Routes<TraceState> {
             Method::GET,
             "/api/tracecode/supplier-returns/{id}",
             RECEIPTS,
-            get(get_supplier_return),
+            get(get_doc::<SupplierReturn>),
         )
         .api(
             Method::POST,
             "/api/tracecode/supplier-returns/{id}/scans",
             RECEIPTS,
-            post(scan_supplier_return),
+            post(scan::<SupplierReturn>),
         )
         .api(
             Method::POST,
             "/api/tracecode/supplier-returns/{id}/confirm",
             RECEIPTS,
-            post(confirm_supplier_return),
+            post(confirm::<SupplierReturn>),
         )
         .api(
             Method::POST,
@@ -280,7 +283,12 @@ fn api_routes() -> Routes<TraceState> {
             get(list_ward_lists),
         )
         .api(Method::POST, "/api/tracecode/ward", WARD, post(open_ward))
-        .api(Method::GET, "/api/tracecode/ward/{id}", WARD, get(get_ward))
+        .api(
+            Method::GET,
+            "/api/tracecode/ward/{id}",
+            WARD,
+            get(get_doc::<Ward>),
+        )
         .api(
             Method::POST,
             "/api/tracecode/ward/{id}/scans",
@@ -300,16 +308,22 @@ fn api_routes() -> Routes<TraceState> {
             post(draw_ward_split),
         )
         .api(
+            Method::DELETE,
+            "/api/tracecode/ward/{id}/split-draws/{draw}",
+            WARD,
+            delete(undo_ward_split),
+        )
+        .api(
             Method::POST,
             "/api/tracecode/ward/{id}/lines/{line}/uncollected",
             WARD,
-            post(uncollected_ward_line),
+            post(uncollected::<Ward>),
         )
         .api(
             Method::POST,
             "/api/tracecode/ward/{id}/confirm",
             WARD,
-            post(confirm_ward),
+            post(confirm::<Ward>),
         )
         .api(
             Method::POST,
@@ -399,14 +413,7 @@ async fn put_policy(
 ) -> Result<Json<DrugDetail>, AppError> {
     let b: PolicyBody = json_body(&headers, &body)?;
     let setting = PolicySetting::parse(&b.policy, b.reason.as_deref())?;
-    cat::set_policy(
-        &s.db,
-        &code,
-        &setting,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    cat::set_policy(&s.db, &code, &setting, &person(&me), s.clock.now()).await?;
     Ok(Json(load_detail(&s.db, &code).await?))
 }
 
@@ -430,7 +437,7 @@ async fn post_ident(
         other => other.to_string(),
     };
     let n = NewIdent::parse(&b.code, &b.level, &units)?;
-    let ident = cat::add_ident(&s.db, &code, &n, &Actor::person(me.actor()), s.clock.now()).await?;
+    let ident = cat::add_ident(&s.db, &code, &n, &person(&me), s.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(ident)).into_response())
 }
 
@@ -442,7 +449,7 @@ async fn delete_ident(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::not_found("没有这条标识码"))?;
-    let removed = cat::remove_ident(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    let removed = cat::remove_ident(&s.db, id, &person(&me), s.clock.now()).await?;
     Ok(Json(removed))
 }
 
@@ -478,8 +485,7 @@ async fn import_idents(
         ));
     }
     let rows = read_import(&body)?;
-    let summary =
-        cat::import_idents(&s.db, &rows, &Actor::person(me.actor()), s.clock.now()).await?;
+    let summary = cat::import_idents(&s.db, &rows, &person(&me), s.clock.now()).await?;
     Ok(Json(summary))
 }
 
@@ -512,9 +518,7 @@ async fn import_relations(
         ));
     }
     let rows = read_relations(&body)?;
-    let summary =
-        crate::store::relation::import(&s.db, &rows, &Actor::person(me.actor()), s.clock.now())
-            .await?;
+    let summary = crate::store::relation::import(&s.db, &rows, &person(&me), s.clock.now()).await?;
     Ok(Json(summary))
 }
 
@@ -567,13 +571,54 @@ async fn identify(
     }))
 }
 
-// ---- purchase warehouse-in ----
+// ---- what every scanning document has (see [`crate::document`]) ----
 
-/// A receipt id from a path: anything else is "no such receipt".
-pub fn receipt_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::from(crate::domain::receipt::ReceiptError::NoSuchReceipt))
+async fn get_doc<D: ScanDocument>(
+    State(s): State<TraceState>,
+    Path(id): Path<String>,
+) -> Result<Json<D::View>, AppError> {
+    let id = doc_id::<D>(&id)?;
+    Ok(Json(view_or_refusal::<D>(&s, id).await?))
 }
+
+/// 扫码: one package's code onto the document.
+async fn scan<D: WholeScans>(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<D::Scanned>, AppError> {
+    let id = doc_id::<D>(&id)?;
+    let b: IdentifyBody = json_body(&headers, &body)?;
+    Ok(Json(D::scan(&s, id, &b.code, &me).await?))
+}
+
+async fn confirm<D: ScanDocument>(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<D::View>, AppError> {
+    let id = doc_id::<D>(&id)?;
+    Ok(Json(D::confirm(&s, id, &me).await?))
+}
+
+/// 未取药: a line recorded as not collected, with the reason; answers the document.
+async fn uncollected<D: UncollectedLines>(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<D::View>, AppError> {
+    let id = doc_id::<D>(&id)?;
+    let line = line_no::<D>(&line)?;
+    let b: ReasonBody = json_body(&headers, &body)?;
+    D::mark_uncollected(&s, id, line, &b.reason, &me).await?;
+    Ok(Json(view_or_refusal::<D>(&s, id).await?))
+}
+
+// ---- purchase warehouse-in ----
 
 async fn list_receipts(
     State(s): State<TraceState>,
@@ -589,39 +634,8 @@ async fn create_receipt(
 ) -> Result<Response, AppError> {
     let raw: RawReceipt = json_body(&headers, &body)?;
     let r = NewReceipt::parse(&raw).map_err(AppError::fields)?;
-    let view = receipt::create(&s.db, &r, &Actor::person(me.actor()), s.clock.now()).await?;
+    let view = receipt::create(&s.db, &r, &person(&me), s.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-async fn get_receipt(
-    State(s): State<TraceState>,
-    Path(id): Path<String>,
-) -> Result<Json<receipt::ReceiptView>, AppError> {
-    let id = receipt_id(&id)?;
-    receipt::get(&*s.db, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| crate::domain::receipt::ReceiptError::NoSuchReceipt.into())
-}
-
-async fn scan_receipt(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<receipt::ScanOk>, AppError> {
-    let id = receipt_id(&id)?;
-    let b: IdentifyBody = json_body(&headers, &body)?;
-    let ok = receipt::scan(
-        &s.db,
-        id,
-        &b.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    Ok(Json(ok))
 }
 
 async fn unscan_receipt(
@@ -631,36 +645,13 @@ async fn unscan_receipt(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<receipt::ReceiptView>, AppError> {
-    let id = receipt_id(&id)?;
+    let id = doc_id::<Receipt>(&id)?;
     let b: IdentifyBody = json_body(&headers, &body)?;
-    receipt::unscan(
-        &s.db,
-        id,
-        &b.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    get_receipt(State(s), Path(id.to_string())).await
-}
-
-async fn confirm_receipt(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<receipt::ReceiptView>, AppError> {
-    let id = receipt_id(&id)?;
-    let view = receipt::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
-    Ok(Json(view))
+    receipt::unscan(&s.db, id, &b.code, &person(&me), s.clock.now()).await?;
+    Ok(Json(view_or_refusal::<Receipt>(&s, id).await?))
 }
 
 // ---- outpatient dispensing ----
-
-/// A dispense id from a path: anything else is "no such dispense".
-pub fn dispense_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchDispense))
-}
 
 #[derive(Deserialize)]
 pub struct OpenBody {
@@ -674,92 +665,14 @@ async fn open_dispense(
     body: Bytes,
 ) -> Result<Json<dispense::DispenseView>, AppError> {
     let b: OpenBody = json_body(&headers, &body)?;
-    let v = dispense::open(
-        &s.db,
-        b.rx_no.trim(),
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    let v = dispense::open(&s.db, b.rx_no.trim(), &person(&me), s.clock.now()).await?;
     Ok(Json(v))
-}
-
-async fn get_dispense(
-    State(s): State<TraceState>,
-    Path(id): Path<String>,
-) -> Result<Json<dispense::DispenseView>, AppError> {
-    let id = dispense_id(&id)?;
-    dispense::get(&*s.db, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| crate::domain::dispense::DispenseError::NoSuchDispense.into())
-}
-
-async fn scan_dispense(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<dispense::DispenseScanOk>, AppError> {
-    let id = dispense_id(&id)?;
-    let b: IdentifyBody = json_body(&headers, &body)?;
-    let ok = dispense::scan(
-        &s.db,
-        id,
-        &b.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    Ok(Json(ok))
 }
 
 #[derive(Deserialize)]
 pub struct ReasonBody {
     #[serde(default)]
     pub reason: String,
-}
-
-async fn uncollected_line(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path((id, line)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<dispense::DispenseView>, AppError> {
-    let id = dispense_id(&id)?;
-    let line: i64 = line
-        .parse()
-        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchLine(0)))?;
-    let b: ReasonBody = json_body(&headers, &body)?;
-    dispense::mark_uncollected(
-        &s.db,
-        id,
-        line,
-        &b.reason,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    get_dispense(State(s), Path(id.to_string())).await
-}
-
-async fn confirm_dispense(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<dispense::DispenseView>, AppError> {
-    let id = dispense_id(&id)?;
-    let v = dispense::confirm(
-        &s.db,
-        s.split_policy,
-        id,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
-    Ok(Json(v))
 }
 
 // ---- trace one code ----
@@ -820,14 +733,14 @@ async fn return_dispensed(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<dispense::Returned>, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     let b: ReturnBody = json_body(&headers, &body)?;
     let r = dispense::return_code(
         &s.db,
         id,
         &b.code,
         b.quarantine,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
@@ -842,18 +755,24 @@ async fn draw_split(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<crate::store::split::SplitDrawn>, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     let b: IdentifyBody = json_body(&headers, &body)?;
     let ok = crate::store::split::draw(
         &s.db,
         s.split_policy,
         id,
         &b.code,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
     Ok(Json(ok))
+}
+
+/// A split draw's id from a path: anything else is "no such draw".
+pub fn draw_no(raw: &str) -> Result<i64, AppError> {
+    raw.parse()
+        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchDraw))
 }
 
 /// Undoes a draw of an open dispense: its units go back into the package.
@@ -862,18 +781,10 @@ async fn undo_split(
     me: CurrentUser,
     Path((id, draw)): Path<(String, String)>,
 ) -> Result<Json<crate::store::split::SplitUndone>, AppError> {
-    let id = dispense_id(&id)?;
-    let draw: i64 = draw
-        .parse()
-        .map_err(|_| AppError::from(crate::domain::dispense::DispenseError::NoSuchDraw))?;
-    let r = crate::store::split::undo_draw(
-        &s.db,
-        id,
-        draw,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
+    let id = doc_id::<Dispense>(&id)?;
+    let draw = draw_no(&draw)?;
+    let r =
+        crate::store::split::undo_draw(&s.db, id, draw, &pharmacist(&me), s.clock.now()).await?;
     Ok(Json(r))
 }
 
@@ -886,14 +797,14 @@ async fn read_dispense(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<dispense::Scanned>, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     let b: IdentifyBody = json_body(&headers, &body)?;
     let ok = dispense::read(
         &s.db,
         s.split_policy,
         id,
         &b.code,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
@@ -908,26 +819,14 @@ async fn return_split(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<crate::store::split::SplitReturned>, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     let b: IdentifyBody = json_body(&headers, &body)?;
-    let r = crate::store::split::return_draw(
-        &s.db,
-        id,
-        &b.code,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
+    let r = crate::store::split::return_draw(&s.db, id, &b.code, &pharmacist(&me), s.clock.now())
+        .await?;
     Ok(Json(r))
 }
 
 // ---- inpatient ward dispensing ----
-
-/// A ward dispensing id from a path: anything else is "no such ward dispensing".
-pub fn ward_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse()
-        .map_err(|_| AppError::from(crate::domain::ward::WardError::NoSuchWardDispense))
-}
 
 async fn list_ward_lists(
     State(s): State<TraceState>,
@@ -947,25 +846,8 @@ async fn open_ward(
     body: Bytes,
 ) -> Result<Json<ward::WardView>, AppError> {
     let b: OpenWardBody = json_body(&headers, &body)?;
-    let v = ward::open(
-        &s.db,
-        b.list_id.trim(),
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    let v = ward::open(&s.db, b.list_id.trim(), &person(&me), s.clock.now()).await?;
     Ok(Json(v))
-}
-
-async fn get_ward(
-    State(s): State<TraceState>,
-    Path(id): Path<String>,
-) -> Result<Json<ward::WardView>, AppError> {
-    let id = ward_id(&id)?;
-    ward::get(&*s.db, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| crate::domain::ward::WardError::NoSuchWardDispense.into())
 }
 
 #[derive(Deserialize)]
@@ -992,17 +874,9 @@ async fn scan_ward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ward::WardScanOk>, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let b: WardScanBody = json_body(&headers, &body)?;
-    let ok = ward::scan(
-        &s.db,
-        id,
-        &b.code,
-        b.patient(),
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    let ok = ward::scan(&s.db, id, &b.code, b.patient(), &person(&me), s.clock.now()).await?;
     Ok(Json(ok))
 }
 
@@ -1015,7 +889,7 @@ async fn read_ward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ward::WardScanned>, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let b: WardScanBody = json_body(&headers, &body)?;
     let ok = ward::read(
         &s.db,
@@ -1023,7 +897,7 @@ async fn read_ward(
         id,
         &b.code,
         b.patient(),
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
@@ -1038,7 +912,7 @@ async fn draw_ward_split(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<crate::store::split::WardSplitDrawn>, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let b: WardScanBody = json_body(&headers, &body)?;
     let ok = crate::store::split::draw_ward(
         &s.db,
@@ -1046,53 +920,11 @@ async fn draw_ward_split(
         id,
         &b.code,
         b.patient(),
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
     Ok(Json(ok))
-}
-
-async fn uncollected_ward_line(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path((id, line)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<ward::WardView>, AppError> {
-    let id = ward_id(&id)?;
-    let line: i64 = line
-        .parse()
-        .map_err(|_| AppError::from(crate::domain::ward::WardError::NoSuchLine(0)))?;
-    let b: ReasonBody = json_body(&headers, &body)?;
-    ward::mark_uncollected(
-        &s.db,
-        id,
-        line,
-        &b.reason,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    get_ward(State(s), Path(id.to_string())).await
-}
-
-async fn confirm_ward(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<ward::WardView>, AppError> {
-    let id = ward_id(&id)?;
-    let v = ward::confirm(
-        &s.db,
-        id,
-        s.ward_upload,
-        s.split_policy,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
-    Ok(Json(v))
 }
 
 async fn return_ward(
@@ -1102,17 +934,30 @@ async fn return_ward(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ward::WardReturned>, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let b: ReturnBody = json_body(&headers, &body)?;
     let r = ward::return_code(
         &s.db,
         id,
         &b.code,
         b.quarantine,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await?;
+    Ok(Json(r))
+}
+
+/// Undoes a draw of an open ward dispensing: its units go back into the package.
+async fn undo_ward_split(
+    State(s): State<TraceState>,
+    me: CurrentUser,
+    Path((id, draw)): Path<(String, String)>,
+) -> Result<Json<crate::store::split::WardSplitUndone>, AppError> {
+    let id = doc_id::<Ward>(&id)?;
+    let draw = draw_no(&draw)?;
+    let r = crate::store::split::undo_ward_draw(&s.db, id, draw, &pharmacist(&me), s.clock.now())
+        .await?;
     Ok(Json(r))
 }
 
@@ -1127,24 +972,11 @@ async fn settle_ward_patient(
     me: CurrentUser,
     Path(patient): Path<String>,
 ) -> Result<Json<Settled>, AppError> {
-    let messages = ward::settle_patient(
-        &s.db,
-        &patient,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
+    let messages = ward::settle_patient(&s.db, &patient, &pharmacist(&me), s.clock.now()).await?;
     Ok(Json(Settled { messages }))
 }
 
 // ---- supplier returns and stock changes ----
-
-/// A supplier return id from a path: anything else is "no such return".
-pub fn supplier_return_id(raw: &str) -> Result<i64, AppError> {
-    raw.parse().map_err(|_| {
-        AppError::from(crate::domain::supplier_return::SupplierReturnError::NoSuchReturn)
-    })
-}
 
 async fn list_supplier_returns(
     State(s): State<TraceState>,
@@ -1161,50 +993,8 @@ async fn create_supplier_return(
     use crate::domain::supplier_return::{NewSupplierReturn, RawSupplierReturn};
     let raw: RawSupplierReturn = json_body(&headers, &body)?;
     let r = NewSupplierReturn::parse(&raw).map_err(AppError::fields)?;
-    let view =
-        supplier_return::create(&s.db, &r, &Actor::person(me.actor()), s.clock.now()).await?;
+    let view = supplier_return::create(&s.db, &r, &person(&me), s.clock.now()).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())
-}
-
-async fn get_supplier_return(
-    State(s): State<TraceState>,
-    Path(id): Path<String>,
-) -> Result<Json<supplier_return::ReturnView>, AppError> {
-    let id = supplier_return_id(&id)?;
-    supplier_return::get(&*s.db, id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| crate::domain::supplier_return::SupplierReturnError::NoSuchReturn.into())
-}
-
-async fn scan_supplier_return(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<supplier_return::ReturnScanOk>, AppError> {
-    let id = supplier_return_id(&id)?;
-    let b: IdentifyBody = json_body(&headers, &body)?;
-    let ok = supplier_return::scan(
-        &s.db,
-        id,
-        &b.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
-    Ok(Json(ok))
-}
-
-async fn confirm_supplier_return(
-    State(s): State<TraceState>,
-    me: CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Json<supplier_return::ReturnView>, AppError> {
-    let id = supplier_return_id(&id)?;
-    let v = supplier_return::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
-    Ok(Json(v))
 }
 
 #[derive(Deserialize)]
@@ -1219,13 +1009,7 @@ async fn post_stock_take(
     body: Bytes,
 ) -> Result<Json<stock::StockTaken>, AppError> {
     let b: StockTakeBody = json_body(&headers, &body)?;
-    let t = stock::stock_take(
-        &s.db,
-        &b.location,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    let t = stock::stock_take(&s.db, &b.location, &person(&me), s.clock.now()).await?;
     Ok(Json(t))
 }
 
@@ -1252,7 +1036,7 @@ async fn post_stock_change(
         kind,
         &b.codes,
         b.memo.as_deref(),
-        &Actor::person(me.actor()),
+        &person(&me),
         s.clock.now(),
     )
     .await?;

@@ -14,6 +14,7 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod demo;
+pub mod document;
 pub mod domain;
 pub mod error;
 pub mod migrations;

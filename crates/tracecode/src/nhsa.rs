@@ -653,6 +653,19 @@ pub enum Source {
     },
 }
 
+impl Source {
+    /// A sale given back (3506), not made (3505); purchases are neither.
+    pub fn returned(&self) -> bool {
+        match self {
+            Source::ReceiptLine { .. } | Source::ReturnLine { .. } => false,
+            Source::Sale { returned, .. }
+            | Source::SplitSale { returned, .. }
+            | Source::WardSplitSale { returned, .. }
+            | Source::WardSale { returned, .. } => *returned,
+        }
+    }
+}
+
 /// The request as sent: the envelope of the spec around the queued `input`.
 pub fn request(
     cfg: &TracecodeConfig,

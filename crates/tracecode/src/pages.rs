@@ -9,21 +9,23 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use yiqiao_core::Role;
 use yiqiao_http::{AppError, CsrfForm, CurrentUser, Routes, Shell};
-use yiqiao_store::audit::Actor;
 
 use crate::api::{
     CATALOGUE_READ, CATALOGUE_WRITE, DISPENSERS, ListQuery, RECEIPTS, STOCK, TRACERS, TraceAnswer,
-    TraceQuery, TraceState, UPLOADS, WARD, WARD_SETTLE, dispense_id, read_import, receipt_id,
-    supplier_return_id, trace_answer, ward_id,
+    TraceQuery, TraceState, UPLOADS, WARD, WARD_SETTLE, draw_no, read_import, trace_answer,
+};
+use crate::document::{
+    Dispense, Receipt, ScanDocument, SupplierReturn, UncollectedLines, Ward, WholeScans, doc_id,
+    line_no, person, pharmacist, view_or_refusal,
 };
 use crate::domain::catalogue::{NewIdent, PackLevel, PolicySetting, TracePolicy};
 use crate::domain::dispense::DispenseError;
-use crate::domain::receipt::{NewReceipt, RawLine, RawReceipt, ReceiptError};
+use crate::domain::receipt::{NewReceipt, RawLine, RawReceipt};
 use crate::domain::supplier_return::{
-    ChangeKind, NewSupplierReturn, RawReturnLine, RawSupplierReturn, SupplierReturnError,
+    ChangeKind, NewSupplierReturn, RawReturnLine, RawSupplierReturn,
 };
 use crate::domain::upload::UploadStatus;
-use crate::domain::ward::{WardError, WardUpload};
+use crate::domain::ward::WardUpload;
 use crate::store::catalogue::{self as cat, CatalogueDrug, DrugFilter, Ident, ImportSummary};
 use crate::store::dispense::{self as dp, DispenseView};
 use crate::store::nhsa::{self as up, UploadRow};
@@ -64,16 +66,20 @@ pub fn routes() -> Routes<TraceState> {
         )
         .page_get("/tracecode/receipts", RECEIPTS, get(receipts_page))
         .page_post("/tracecode/receipts", RECEIPTS, post(receipt_create))
-        .page_get("/tracecode/receipts/{id}", RECEIPTS, get(receipt_page))
+        .page_get(
+            "/tracecode/receipts/{id}",
+            RECEIPTS,
+            get(doc_page::<Receipt>),
+        )
         .page_post(
             "/tracecode/receipts/{id}/scan",
             RECEIPTS,
-            post(receipt_scan),
+            post(scan::<Receipt>),
         )
         .page_post(
             "/tracecode/receipts/{id}/confirm",
             RECEIPTS,
-            post(receipt_confirm),
+            post(confirm::<Receipt>),
         )
         .page_get("/tracecode/trace", TRACERS, get(trace_page))
         .page_get("/tracecode/nhsa", UPLOADS, get(nhsa_page))
@@ -81,7 +87,11 @@ pub fn routes() -> Routes<TraceState> {
         .page_post("/tracecode/nhsa/{id}/delete", UPLOADS, post(nhsa_delete))
         .page_get("/tracecode/dispensing", DISPENSERS, get(dispensing_page))
         .page_post("/tracecode/dispensing", DISPENSERS, post(dispensing_open))
-        .page_get("/tracecode/dispenses/{id}", DISPENSERS, get(dispense_page))
+        .page_get(
+            "/tracecode/dispenses/{id}",
+            DISPENSERS,
+            get(doc_page::<Dispense>),
+        )
         .page_post(
             "/tracecode/dispenses/{id}/scan",
             DISPENSERS,
@@ -90,12 +100,12 @@ pub fn routes() -> Routes<TraceState> {
         .page_post(
             "/tracecode/dispenses/{id}/lines/{line}/uncollected",
             DISPENSERS,
-            post(dispense_uncollected),
+            post(uncollected::<Dispense>),
         )
         .page_post(
             "/tracecode/dispenses/{id}/confirm",
             DISPENSERS,
-            post(dispense_confirm),
+            post(confirm::<Dispense>),
         )
         .page_post(
             "/tracecode/dispenses/{id}/split-draws/{draw}/undo",
@@ -120,17 +130,17 @@ pub fn routes() -> Routes<TraceState> {
         .page_get(
             "/tracecode/supplier-returns/{id}",
             RECEIPTS,
-            get(supplier_return_page),
+            get(doc_page::<SupplierReturn>),
         )
         .page_post(
             "/tracecode/supplier-returns/{id}/scan",
             RECEIPTS,
-            post(supplier_return_scan),
+            post(scan::<SupplierReturn>),
         )
         .page_post(
             "/tracecode/supplier-returns/{id}/confirm",
             RECEIPTS,
-            post(supplier_return_confirm),
+            post(confirm::<SupplierReturn>),
         )
         .page_get("/tracecode/stock", STOCK, get(stock_page))
         .page_get("/tracecode/figures", crate::api::FIGURES, get(figures_page))
@@ -143,10 +153,15 @@ pub fn routes() -> Routes<TraceState> {
         .page_post(
             "/tracecode/ward/{id}/lines/{line}/uncollected",
             WARD,
-            post(ward_uncollected),
+            post(uncollected::<Ward>),
         )
-        .page_post("/tracecode/ward/{id}/confirm", WARD, post(ward_confirm))
+        .page_post("/tracecode/ward/{id}/confirm", WARD, post(confirm::<Ward>))
         .page_post("/tracecode/ward/{id}/return", WARD, post(ward_return))
+        .page_post(
+            "/tracecode/ward/{id}/split-draws/{draw}/undo",
+            WARD,
+            post(ward_undo_draw),
+        )
         .page_post(
             "/tracecode/ward/{id}/settle",
             WARD_SETTLE,
@@ -297,14 +312,7 @@ async fn policy_post(
 ) -> Result<Response, AppError> {
     let result = async {
         let setting = PolicySetting::parse(&f.policy, Some(&f.reason))?;
-        cat::set_policy(
-            &s.db,
-            &code,
-            &setting,
-            &Actor::person(me.actor()),
-            s.clock.now(),
-        )
-        .await?;
+        cat::set_policy(&s.db, &code, &setting, &person(&me), s.clock.now()).await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -327,7 +335,7 @@ async fn ident_post(
 ) -> Result<Response, AppError> {
     let result = async {
         let n = NewIdent::parse(&f.code, &f.level, &f.units)?;
-        cat::add_ident(&s.db, &code, &n, &Actor::person(me.actor()), s.clock.now()).await?;
+        cat::add_ident(&s.db, &code, &n, &person(&me), s.clock.now()).await?;
         Ok::<(), AppError>(())
     }
     .await;
@@ -346,7 +354,7 @@ async fn ident_remove(
     let id: i64 = id
         .parse()
         .map_err(|_| AppError::not_found("没有这条标识码"))?;
-    let removed = cat::remove_ident(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await?;
+    let removed = cat::remove_ident(&s.db, id, &person(&me), s.clock.now()).await?;
     Ok(Redirect::to(&format!(
         "/tracecode/catalogue/{}",
         url_part(&removed.drug_code)
@@ -392,9 +400,7 @@ async fn import_post(
     CsrfForm(f): CsrfForm<ImportForm>,
 ) -> Result<Response, AppError> {
     let result = match read_import(f.csv.as_bytes()) {
-        Ok(rows) => {
-            cat::import_idents(&s.db, &rows, &Actor::person(me.actor()), s.clock.now()).await
-        }
+        Ok(rows) => cat::import_idents(&s.db, &rows, &person(&me), s.clock.now()).await,
         Err(e) => Err(e),
     };
     match result {
@@ -512,7 +518,7 @@ async fn receipt_create(
             return render_receipts(&s, shell, StatusCode::BAD_REQUEST, errors).await;
         }
     };
-    match rc::create(&s.db, &parsed, &Actor::person(me.actor()), s.clock.now()).await {
+    match rc::create(&s.db, &parsed, &person(&me), s.clock.now()).await {
         Ok(v) => Ok(Redirect::to(&format!("/tracecode/receipts/{}", v.id)).into_response()),
         Err(crate::TraceError::Receipt(e)) => {
             let status = AppError::from(e.clone()).status();
@@ -526,6 +532,202 @@ async fn receipt_create(
 struct Verdict {
     ok: bool,
     text: String,
+}
+
+impl Verdict {
+    /// A split draw undone (`bed`: "12床 " on the ward, else empty).
+    fn undone(bed: &str, line_no: i64, key: &str, units: i64) -> Self {
+        Verdict {
+            ok: true,
+            text: format!(
+                "已撤销{bed}第 {line_no} 行的拆零扣减 {key}（{units} 个最小单位已退回此盒）"
+            ),
+        }
+    }
+    /// A whole package scanned against a line.
+    fn scanned(
+        drug_name: &str,
+        line_no: impl std::fmt::Display,
+        scanned: i64,
+        required: i64,
+    ) -> Self {
+        Verdict {
+            ok: true,
+            text: format!("✓ {drug_name} 第 {line_no} 行 已扫 {scanned} / 应扫 {required}"),
+        }
+    }
+}
+
+// ---- what every scanning document's page has (see [`crate::document`]) ----
+
+/// A scanning document's page.
+trait DocPage: ScanDocument {
+    /// The page of document `id`, with the verdict of the last action above the scan field.
+    fn render(
+        s: &TraceState,
+        shell: Shell,
+        id: i64,
+        status: StatusCode,
+        verdict: Option<Verdict>,
+    ) -> impl std::future::Future<Output = Result<Response, AppError>> + Send;
+}
+
+impl DocPage for Receipt {
+    async fn render(
+        s: &TraceState,
+        shell: Shell,
+        id: i64,
+        status: StatusCode,
+        verdict: Option<Verdict>,
+    ) -> Result<Response, AppError> {
+        let r = view_or_refusal::<Self>(s, id).await?;
+        html(status, &ReceiptPage { shell, r, verdict })
+    }
+}
+
+impl DocPage for SupplierReturn {
+    async fn render(
+        s: &TraceState,
+        shell: Shell,
+        id: i64,
+        status: StatusCode,
+        verdict: Option<Verdict>,
+    ) -> Result<Response, AppError> {
+        let r = view_or_refusal::<Self>(s, id).await?;
+        html(status, &SupplierReturnPage { shell, r, verdict })
+    }
+}
+
+impl DocPage for Dispense {
+    async fn render(
+        s: &TraceState,
+        shell: Shell,
+        id: i64,
+        status: StatusCode,
+        verdict: Option<Verdict>,
+    ) -> Result<Response, AppError> {
+        render_dispense(s, shell, id, status, verdict).await
+    }
+}
+
+impl DocPage for Ward {
+    /// The whole list, every patient.
+    async fn render(
+        s: &TraceState,
+        shell: Shell,
+        id: i64,
+        status: StatusCode,
+        verdict: Option<Verdict>,
+    ) -> Result<Response, AppError> {
+        render_ward(s, shell, id, "", status, verdict).await
+    }
+}
+
+/// A page whose one field scans whole packages ([`WholeScans`]).
+trait ScanPage: DocPage + WholeScans {
+    /// The verdict of a scan that was taken.
+    fn verdict(ok: &Self::Scanned) -> Verdict;
+}
+
+impl ScanPage for Receipt {
+    fn verdict(ok: &rc::ScanOk) -> Verdict {
+        Verdict::scanned(&ok.drug_name, ok.line_no, ok.scanned, ok.required)
+    }
+}
+
+impl ScanPage for SupplierReturn {
+    fn verdict(ok: &srs::ReturnScanOk) -> Verdict {
+        Verdict::scanned(&ok.drug_name, ok.line_no, ok.scanned, ok.required)
+    }
+}
+
+/// The scan without JavaScript: the page again, with the verdict.
+async fn scan<D: ScanPage>(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm<ScanForm>,
+) -> Result<Response, AppError> {
+    let id = doc_id::<D>(&id)?;
+    match D::scan(&s, id, &f.code, &me).await {
+        Ok(ok) => D::render(&s, shell, id, StatusCode::OK, Some(D::verdict(&ok))).await,
+        Err(e) => refused::<D>(&s, shell, id, e).await,
+    }
+}
+
+/// A refusal as the verdict on the page, with its status; a database failure, or the document
+/// itself missing, stays an error.
+fn refusal<D: ScanDocument>(e: crate::TraceError) -> Result<(StatusCode, Verdict), AppError> {
+    if let crate::TraceError::Db(e) = e {
+        return Err(e.into());
+    }
+    let err = AppError::from(e);
+    if D::page_missing(&err) {
+        return Err(err);
+    }
+    let verdict = Verdict {
+        ok: false,
+        text: format!("✗ {}", err.body.message),
+    };
+    Ok((err.status(), verdict))
+}
+
+/// The page again with a refusal as its verdict.
+async fn refused<D: DocPage>(
+    s: &TraceState,
+    shell: Shell,
+    id: i64,
+    e: crate::TraceError,
+) -> Result<Response, AppError> {
+    let (status, verdict) = refusal::<D>(e)?;
+    D::render(s, shell, id, status, Some(verdict)).await
+}
+
+async fn doc_page<D: DocPage>(
+    State(s): State<TraceState>,
+    shell: Shell,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = doc_id::<D>(&id)?;
+    D::render(&s, shell, id, StatusCode::OK, None).await
+}
+
+/// Confirms the document; a refusal shows on its page.
+async fn confirm<D: DocPage>(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = doc_id::<D>(&id)?;
+    match D::confirm(&s, id, &me).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/{id}", D::PAGE)).into_response()),
+        Err(e) => refused::<D>(&s, shell, id, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct ReasonForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// 未取药: records a line as not collected; a refusal shows on the page.
+async fn uncollected<D: DocPage + UncollectedLines>(
+    State(s): State<TraceState>,
+    shell: Shell,
+    me: CurrentUser,
+    Path((id, line)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<ReasonForm>,
+) -> Result<Response, AppError> {
+    let id = doc_id::<D>(&id)?;
+    let line = line_no::<D>(&line)?;
+    match D::mark_uncollected(&s, id, line, &f.reason, &me).await {
+        Ok(()) => Ok(Redirect::to(&format!("{}/{id}", D::PAGE)).into_response()),
+        Err(e) => refused::<D>(&s, shell, id, e).await,
+    }
 }
 
 #[derive(Template)]
@@ -545,103 +747,10 @@ impl ReceiptPage {
     }
 }
 
-async fn render_receipt(
-    s: &TraceState,
-    shell: Shell,
-    id: i64,
-    status: StatusCode,
-    verdict: Option<Verdict>,
-) -> Result<Response, AppError> {
-    let r = rc::get(&*s.db, id)
-        .await?
-        .ok_or(ReceiptError::NoSuchReceipt)?;
-    html(status, &ReceiptPage { shell, r, verdict })
-}
-
-async fn receipt_page(
-    State(s): State<TraceState>,
-    shell: Shell,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id = receipt_id(&id)?;
-    render_receipt(&s, shell, id, StatusCode::OK, None).await
-}
-
 #[derive(Deserialize)]
 struct ScanForm {
     #[serde(default)]
     code: String,
-}
-
-/// The scan without JavaScript: the page again, with the verdict.
-async fn receipt_scan(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(f): CsrfForm<ScanForm>,
-) -> Result<Response, AppError> {
-    let id = receipt_id(&id)?;
-    let (status, verdict) = match rc::scan(
-        &s.db,
-        id,
-        &f.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(ok) => (
-            StatusCode::OK,
-            Verdict {
-                ok: true,
-                text: format!(
-                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
-                    ok.drug_name, ok.line_no, ok.scanned, ok.required
-                ),
-            },
-        ),
-        Err(crate::TraceError::Db(e)) => return Err(e.into()),
-        Err(e) => {
-            let err = AppError::from(e);
-            if err.status() == StatusCode::NOT_FOUND {
-                return Err(err);
-            }
-            (
-                err.status(),
-                Verdict {
-                    ok: false,
-                    text: format!("✗ {}", err.body.message),
-                },
-            )
-        }
-    };
-    render_receipt(&s, shell, id, status, Some(verdict)).await
-}
-
-async fn receipt_confirm(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let id = receipt_id(&id)?;
-    match rc::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tracecode/receipts/{id}")).into_response()),
-        Err(crate::TraceError::Db(e)) => Err(e.into()),
-        Err(e) => {
-            let err = AppError::from(e);
-            if err.status() == StatusCode::NOT_FOUND {
-                return Err(err);
-            }
-            let verdict = Verdict {
-                ok: false,
-                text: format!("✗ {}", err.body.message),
-            };
-            render_receipt(&s, shell, id, err.status(), Some(verdict)).await
-        }
-    }
 }
 
 // ---- outpatient dispensing ----
@@ -669,14 +778,7 @@ async fn dispensing_open(
     me: CurrentUser,
     CsrfForm(f): CsrfForm<OpenForm>,
 ) -> Result<Response, AppError> {
-    match dp::open(
-        &s.db,
-        f.rx_no.trim(),
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
+    match dp::open(&s.db, f.rx_no.trim(), &person(&me), s.clock.now()).await {
         Ok(d) => Ok(Redirect::to(&format!("/tracecode/dispenses/{}", d.id)).into_response()),
         Err(crate::TraceError::Dispense(e)) => {
             let status = AppError::from(e.clone()).status();
@@ -755,36 +857,6 @@ async fn render_dispense(
     )
 }
 
-async fn dispense_page(
-    State(s): State<TraceState>,
-    shell: Shell,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
-    render_dispense(&s, shell, id, StatusCode::OK, None).await
-}
-
-/// The page again with a refusal as its verdict; a missing dispense stays a 404.
-async fn refused_dispense(
-    s: &TraceState,
-    shell: Shell,
-    id: i64,
-    e: crate::TraceError,
-) -> Result<Response, AppError> {
-    if let crate::TraceError::Db(e) = e {
-        return Err(e.into());
-    }
-    let err = AppError::from(e);
-    if err.status() == StatusCode::NOT_FOUND && err.body.code == "NO_SUCH_DISPENSE" {
-        return Err(err);
-    }
-    let verdict = Verdict {
-        ok: false,
-        text: format!("✗ {}", err.body.message),
-    };
-    render_dispense(s, shell, id, err.status(), Some(verdict)).await
-}
-
 async fn dispense_scan(
     State(s): State<TraceState>,
     shell: Shell,
@@ -792,25 +864,19 @@ async fn dispense_scan(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ScanForm>,
 ) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     match dp::read(
         &s.db,
         s.split_policy,
         id,
         &f.code,
-        &Actor::person(me.actor()),
+        &person(&me),
         s.clock.now(),
     )
     .await
     {
         Ok(dp::Scanned::Whole(ok)) => {
-            let verdict = Verdict {
-                ok: true,
-                text: format!(
-                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
-                    ok.drug_name, ok.rx_line_no, ok.scanned, ok.required
-                ),
-            };
+            let verdict = Verdict::scanned(&ok.drug_name, ok.rx_line_no, ok.scanned, ok.required);
             render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
         }
         Ok(dp::Scanned::Draw(ok)) => {
@@ -820,7 +886,7 @@ async fn dispense_scan(
             };
             render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
         }
-        Err(e) => refused_dispense(&s, shell, id, e).await,
+        Err(e) => refused::<Dispense>(&s, shell, id, e).await,
     }
 }
 
@@ -846,84 +912,14 @@ async fn dispense_undo_draw(
     Path((id, draw)): Path<(String, String)>,
     CsrfForm(_f): CsrfForm<ScanForm>,
 ) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
-    let draw: i64 = draw
-        .parse()
-        .map_err(|_| AppError::from(DispenseError::NoSuchDraw))?;
-    match crate::store::split::undo_draw(
-        &s.db,
-        id,
-        draw,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await
-    {
+    let id = doc_id::<Dispense>(&id)?;
+    let draw = draw_no(&draw)?;
+    match crate::store::split::undo_draw(&s.db, id, draw, &pharmacist(&me), s.clock.now()).await {
         Ok(u) => {
-            let verdict = Verdict {
-                ok: true,
-                text: format!(
-                    "已撤销第 {} 行的拆零扣减 {}（{} 个最小单位已退回此盒）",
-                    u.rx_line_no, u.key, u.units
-                ),
-            };
+            let verdict = Verdict::undone("", u.rx_line_no, &u.key, u.units);
             render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
         }
-        Err(e) => refused_dispense(&s, shell, id, e).await,
-    }
-}
-
-#[derive(Deserialize)]
-struct ReasonForm {
-    #[serde(default)]
-    reason: String,
-}
-
-async fn dispense_uncollected(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path((id, line)): Path<(String, String)>,
-    CsrfForm(f): CsrfForm<ReasonForm>,
-) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
-    let line: i64 = line
-        .parse()
-        .map_err(|_| AppError::from(DispenseError::NoSuchLine(0)))?;
-    match dp::mark_uncollected(
-        &s.db,
-        id,
-        line,
-        &f.reason,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/tracecode/dispenses/{id}")).into_response()),
-        Err(e) => refused_dispense(&s, shell, id, e).await,
-    }
-}
-
-async fn dispense_confirm(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
-    match dp::confirm(
-        &s.db,
-        s.split_policy,
-        id,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/tracecode/dispenses/{id}")).into_response()),
-        Err(e) => refused_dispense(&s, shell, id, e).await,
+        Err(e) => refused::<Dispense>(&s, shell, id, e).await,
     }
 }
 
@@ -979,7 +975,7 @@ async fn dispense_return(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ReturnForm>,
 ) -> Result<Response, AppError> {
-    let id = dispense_id(&id)?;
+    let id = doc_id::<Dispense>(&id)?;
     let quarantine = f.quarantine.is_some();
     // The one return field: an opened box this dispense drew split units from takes them back.
     if let Ok(code) = crate::domain::code::TraceCode::parse(&f.code)
@@ -989,7 +985,7 @@ async fn dispense_return(
             &s.db,
             id,
             &f.code,
-            &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+            &pharmacist(&me),
             s.clock.now(),
         )
         .await
@@ -1004,7 +1000,7 @@ async fn dispense_return(
                 };
                 render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
             }
-            Err(e) => refused_dispense(&s, shell, id, e).await,
+            Err(e) => refused::<Dispense>(&s, shell, id, e).await,
         };
     }
     match dp::return_code(
@@ -1012,7 +1008,7 @@ async fn dispense_return(
         id,
         &f.code,
         quarantine,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await
@@ -1028,7 +1024,7 @@ async fn dispense_return(
             };
             render_dispense(&s, shell, id, StatusCode::OK, Some(verdict)).await
         }
-        Err(e) => refused_dispense(&s, shell, id, e).await,
+        Err(e) => refused::<Dispense>(&s, shell, id, e).await,
     }
 }
 
@@ -1134,7 +1130,7 @@ async fn nhsa_resend(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let id = message_id(&id)?;
-    let r = up::resend(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await;
+    let r = up::resend(&s.db, id, &person(&me), s.clock.now()).await;
     nhsa_action(s, shell, r, "resend").await
 }
 
@@ -1146,7 +1142,7 @@ async fn nhsa_delete(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let id = message_id(&id)?;
-    let r = up::delete(&s.db, id, &Actor::person(me.actor()), s.clock.now())
+    let r = up::delete(&s.db, id, &person(&me), s.clock.now())
         .await
         .map(|_| ());
     nhsa_action(s, shell, r, "delete").await
@@ -1201,14 +1197,7 @@ async fn ward_open(
     me: CurrentUser,
     CsrfForm(f): CsrfForm<OpenWardForm>,
 ) -> Result<Response, AppError> {
-    match wd::open(
-        &s.db,
-        f.list_id.trim(),
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
+    match wd::open(&s.db, f.list_id.trim(), &person(&me), s.clock.now()).await {
         Ok(w) => Ok(Redirect::to(&format!("/tracecode/ward/{}", w.id)).into_response()),
         Err(crate::TraceError::Ward(e)) => {
             let status = AppError::from(e.clone()).status();
@@ -1233,9 +1222,18 @@ struct WardPage {
     /// Split quantities are drawn from opened packages (拆零扫码), else they need no code.
     draws_split: bool,
     policy_label: &'static str,
+    /// The split draws of this ward dispensing, oldest first.
+    draws: Vec<crate::store::entities::ward_split_draw::Model>,
 }
 
 impl WardPage {
+    fn local(&self, t: &chrono::DateTime<chrono::Utc>) -> String {
+        yiqiao_core::time::format_local(*t)
+    }
+    /// The line of a draw, by its id.
+    fn line_of(&self, line_id: &i64) -> Option<&WardLineView> {
+        self.w.lines.iter().find(|l| l.id == *line_id)
+    }
     /// The line may still be recorded as uncollected.
     fn owing(&self, l: &WardLineView) -> bool {
         l.scanned < l.required || (self.draws_split && l.split_drawn < l.split_qty)
@@ -1256,9 +1254,8 @@ async fn render_ward(
     status: StatusCode,
     verdict: Option<Verdict>,
 ) -> Result<Response, AppError> {
-    let w = wd::get(&*s.db, id)
-        .await?
-        .ok_or(WardError::NoSuchWardDispense)?;
+    let w = view_or_refusal::<Ward>(s, id).await?;
+    let draws = crate::store::split::ward_draws_of(&*s.db, id).await?;
     let patients = w.patients();
     // An unknown patient shows the whole list rather than an empty one.
     let patient = if patients.iter().any(|p| p.patient_id == patient) {
@@ -1285,6 +1282,7 @@ async fn render_ward(
             upload_label: s.ward_upload.label(),
             draws_split: s.split_policy.draws(),
             policy_label: s.split_policy.label(),
+            draws,
         },
     )
 }
@@ -1295,7 +1293,7 @@ async fn ward_page(
     Path(id): Path<String>,
     Query(q): Query<WardQuery>,
 ) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     render_ward(&s, shell, id, &q.patient, StatusCode::OK, None).await
 }
 
@@ -1307,18 +1305,8 @@ async fn refused_ward(
     patient: &str,
     e: crate::TraceError,
 ) -> Result<Response, AppError> {
-    if let crate::TraceError::Db(e) = e {
-        return Err(e.into());
-    }
-    let err = AppError::from(e);
-    if err.status() == StatusCode::NOT_FOUND && err.body.code == "NO_SUCH_WARD_DISPENSE" {
-        return Err(err);
-    }
-    let verdict = Verdict {
-        ok: false,
-        text: format!("✗ {}", err.body.message),
-    };
-    render_ward(s, shell, id, patient, err.status(), Some(verdict)).await
+    let (status, verdict) = refusal::<Ward>(e)?;
+    render_ward(s, shell, id, patient, status, Some(verdict)).await
 }
 
 #[derive(Deserialize)]
@@ -1337,7 +1325,7 @@ async fn ward_scan(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<WardScanForm>,
 ) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let patient = f.patient_id.trim();
     let chosen = Some(patient).filter(|p| !p.is_empty());
     match wd::read(
@@ -1346,7 +1334,7 @@ async fn ward_scan(
         id,
         &f.code,
         chosen,
-        &Actor::person(me.actor()),
+        &person(&me),
         s.clock.now(),
     )
     .await
@@ -1384,52 +1372,26 @@ async fn ward_scan(
     }
 }
 
-async fn ward_uncollected(
+/// Undoes a ward draw on the PDA without JavaScript: the page again, with the verdict.
+async fn ward_undo_draw(
     State(s): State<TraceState>,
     shell: Shell,
     me: CurrentUser,
-    Path((id, line)): Path<(String, String)>,
-    CsrfForm(f): CsrfForm<ReasonForm>,
+    Path((id, draw)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm<SettleForm>,
 ) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
-    let line: i64 = line
-        .parse()
-        .map_err(|_| AppError::from(WardError::NoSuchLine(0)))?;
-    match wd::mark_uncollected(
-        &s.db,
-        id,
-        line,
-        &f.reason,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(()) => Ok(Redirect::to(&format!("/tracecode/ward/{id}")).into_response()),
-        Err(e) => refused_ward(&s, shell, id, "", e).await,
-    }
-}
-
-async fn ward_confirm(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
-    match wd::confirm(
-        &s.db,
-        id,
-        s.ward_upload,
-        s.split_policy,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/tracecode/ward/{id}")).into_response()),
-        Err(e) => refused_ward(&s, shell, id, "", e).await,
+    let id = doc_id::<Ward>(&id)?;
+    let draw = draw_no(&draw)?;
+    let patient = f.patient_id.trim();
+    let undone =
+        crate::store::split::undo_ward_draw(&s.db, id, draw, &pharmacist(&me), s.clock.now()).await;
+    match undone {
+        Ok(u) => {
+            let bed = u.bed_no.map(|b| format!("{b}床 ")).unwrap_or_default();
+            let verdict = Verdict::undone(&bed, u.line_no, &u.key, u.units);
+            render_ward(&s, shell, id, patient, StatusCode::OK, Some(verdict)).await
+        }
+        Err(e) => refused_ward(&s, shell, id, patient, e).await,
     }
 }
 
@@ -1440,13 +1402,13 @@ async fn ward_return(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<ReturnForm>,
 ) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     match wd::return_code(
         &s.db,
         id,
         &f.code,
         f.quarantine.is_some(),
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
+        &pharmacist(&me),
         s.clock.now(),
     )
     .await
@@ -1482,15 +1444,9 @@ async fn ward_settle(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm<SettleForm>,
 ) -> Result<Response, AppError> {
-    let id = ward_id(&id)?;
+    let id = doc_id::<Ward>(&id)?;
     let patient = f.patient_id.trim().to_owned();
-    let n = wd::settle_patient(
-        &s.db,
-        &patient,
-        &Actor::person(me.actor()).with_his_staff(me.his_staff_code.clone()),
-        s.clock.now(),
-    )
-    .await?;
+    let n = wd::settle_patient(&s.db, &patient, &pharmacist(&me), s.clock.now()).await?;
     let verdict = Verdict {
         ok: true,
         text: format!("✓ 已排队 {n} 条医保销售上传（3505）"),
@@ -1563,7 +1519,7 @@ async fn supplier_return_create(
             return render_supplier_returns(&s, shell, StatusCode::BAD_REQUEST, errors).await;
         }
     };
-    match srs::create(&s.db, &parsed, &Actor::person(me.actor()), s.clock.now()).await {
+    match srs::create(&s.db, &parsed, &person(&me), s.clock.now()).await {
         Ok(v) => Ok(Redirect::to(&format!("/tracecode/supplier-returns/{}", v.id)).into_response()),
         Err(crate::TraceError::SupplierReturn(e)) => {
             let status = AppError::from(e.clone()).status();
@@ -1592,93 +1548,6 @@ impl SupplierReturnPage {
     }
     fn total_scanned(&self) -> i64 {
         self.r.lines.iter().map(|l| l.scanned).sum()
-    }
-}
-
-async fn render_supplier_return(
-    s: &TraceState,
-    shell: Shell,
-    id: i64,
-    status: StatusCode,
-    verdict: Option<Verdict>,
-) -> Result<Response, AppError> {
-    let r = srs::get(&*s.db, id)
-        .await?
-        .ok_or(SupplierReturnError::NoSuchReturn)?;
-    html(status, &SupplierReturnPage { shell, r, verdict })
-}
-
-async fn supplier_return_page(
-    State(s): State<TraceState>,
-    shell: Shell,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let id = supplier_return_id(&id)?;
-    render_supplier_return(&s, shell, id, StatusCode::OK, None).await
-}
-
-async fn refused_supplier_return(
-    s: &TraceState,
-    shell: Shell,
-    id: i64,
-    e: crate::TraceError,
-) -> Result<Response, AppError> {
-    if let crate::TraceError::Db(e) = e {
-        return Err(e.into());
-    }
-    let err = AppError::from(e);
-    if err.body.code == "NO_SUCH_RETURN" {
-        return Err(err);
-    }
-    let verdict = Verdict {
-        ok: false,
-        text: format!("✗ {}", err.body.message),
-    };
-    render_supplier_return(s, shell, id, err.status(), Some(verdict)).await
-}
-
-async fn supplier_return_scan(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(f): CsrfForm<ScanForm>,
-) -> Result<Response, AppError> {
-    let id = supplier_return_id(&id)?;
-    match srs::scan(
-        &s.db,
-        id,
-        &f.code,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await
-    {
-        Ok(ok) => {
-            let verdict = Verdict {
-                ok: true,
-                text: format!(
-                    "✓ {} 第 {} 行 已扫 {} / 应扫 {}",
-                    ok.drug_name, ok.line_no, ok.scanned, ok.required
-                ),
-            };
-            render_supplier_return(&s, shell, id, StatusCode::OK, Some(verdict)).await
-        }
-        Err(e) => refused_supplier_return(&s, shell, id, e).await,
-    }
-}
-
-async fn supplier_return_confirm(
-    State(s): State<TraceState>,
-    shell: Shell,
-    me: CurrentUser,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
-    let id = supplier_return_id(&id)?;
-    match srs::confirm(&s.db, id, &Actor::person(me.actor()), s.clock.now()).await {
-        Ok(_) => Ok(Redirect::to(&format!("/tracecode/supplier-returns/{id}")).into_response()),
-        Err(e) => refused_supplier_return(&s, shell, id, e).await,
     }
 }
 
@@ -1733,13 +1602,7 @@ async fn stock_take_post(
     me: CurrentUser,
     CsrfForm(f): CsrfForm<StockTakeForm>,
 ) -> Result<Response, AppError> {
-    let t = st::stock_take(
-        &s.db,
-        &f.location,
-        &Actor::person(me.actor()),
-        s.clock.now(),
-    )
-    .await?;
+    let t = st::stock_take(&s.db, &f.location, &person(&me), s.clock.now()).await?;
     let notice = format!(
         "已排队盘存上传：库位 {} 共 {} 个批次、{} 个追溯码（其中拆零开封 {} 盒，按余量折算计入库存数量）",
         t.location, t.batches, t.codes, t.opened
@@ -1771,7 +1634,7 @@ async fn stock_change_post(
                 kind,
                 &codes,
                 Some(&f.memo),
-                &Actor::person(me.actor()),
+                &person(&me),
                 s.clock.now(),
             )
             .await
@@ -1802,10 +1665,7 @@ async fn relations_post(
     CsrfForm(f): CsrfForm<ImportForm>,
 ) -> Result<Response, AppError> {
     let result = match crate::api::read_relations(f.csv.as_bytes()) {
-        Ok(rows) => {
-            crate::store::relation::import(&s.db, &rows, &Actor::person(me.actor()), s.clock.now())
-                .await
-        }
+        Ok(rows) => crate::store::relation::import(&s.db, &rows, &person(&me), s.clock.now()).await,
         Err(e) => Err(e),
     };
     let (status, relations, errors) = match result {

@@ -466,6 +466,25 @@ pub async fn identify<C: ConnectionTrait>(
     Ok(best_match(code, &found, |f| &f.0).map(|(_, m)| Ident::of(m.clone())))
 }
 
+/// Which drug a scanned code belongs to, or `unmapped` (未对照) naming the code's longest
+/// prefix, in the refusal of the document being scanned.
+pub async fn identify_or<C: ConnectionTrait, E: Into<TraceError>>(
+    conn: &C,
+    code: &TraceCode,
+    unmapped: impl FnOnce(String) -> E,
+) -> Result<Ident, TraceError> {
+    match identify(conn, code).await? {
+        Some(ident) => Ok(ident),
+        None => {
+            let prefix = lookup_keys(code)
+                .last()
+                .map(|k| k.value().to_owned())
+                .unwrap_or_default();
+            Err(unmapped(prefix).into())
+        }
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {

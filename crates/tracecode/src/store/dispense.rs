@@ -18,9 +18,9 @@ use yiqiao_store::Db;
 use yiqiao_store::audit::{self, Actor, Change};
 
 use super::catalogue as cat;
+use super::confirm::{Confirmation, confirm_document};
 use super::entities::{code as code_e, dispense, dispense_line};
 use crate::TraceError;
-use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
 use crate::domain::dispense::{DispenseError, DispenseLineState, choose_line, required_scans};
 use crate::domain::split::{LineNeed, LineProgress, ScanUse, SplitPolicy, scan_use, unfinished};
@@ -317,19 +317,16 @@ pub async fn scan(
     now: DateTime<Utc>,
 ) -> Result<DispenseScanOk, TraceError> {
     let r = scan_inner(db, dispense_id, raw, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(
-            db,
-            super::figures::Flow::Dispense,
-            dispense_id,
-            raw,
-            e,
-            actor,
-            now,
-        )
-        .await;
-    }
-    r
+    super::figures::noting_refusal(
+        db,
+        super::figures::Flow::Dispense,
+        dispense_id,
+        raw,
+        actor,
+        now,
+        r,
+    )
+    .await
 }
 
 async fn scan_inner(
@@ -342,13 +339,7 @@ async fn scan_inner(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let d = hold_open(&txn, dispense_id).await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(DispenseError::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(&txn, &code, |prefix| DispenseError::Unmapped { prefix }).await?;
     let drug_name = cat::drug(&txn, &ident.drug_code)
         .await?
         .map(|d| d.generic_name)
@@ -575,35 +566,17 @@ pub async fn confirm(
     if !open.is_empty() {
         return Err(DispenseError::Incomplete(open.join("；")).into());
     }
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE trace_dispense SET state = 'confirmed', confirmed_at = $1, confirmed_by = $2 \
-         WHERE id = $3 AND state = 'open'",
-        [now.into(), actor.name.clone().into(), dispense_id.into()],
-    ))
-    .await?;
-    let n = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "UPDATE trace_code SET state = 'dispensed', dispensed_at = $1, updated_at = $2 \
-             WHERE dispense_id = $3 AND state = 'dispensing'",
-            [now.into(), now.into(), dispense_id.into()],
-        ))
-        .await?
-        .rows_affected();
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "tracecode.dispense.confirm",
-            "trace_dispense",
-            dispense_id.to_string(),
-        )
-        .after(serde_json::json!({"codes_dispensed": n})),
-        now,
-    )
-    .await?;
+    let confirmation = Confirmation {
+        table: "trace_dispense",
+        from: "open",
+        id: dispense_id,
+        codes: "UPDATE trace_code SET state = 'dispensed', dispensed_at = $1, updated_at = $2 \
+                WHERE dispense_id = $3 AND state = 'dispensing'",
+        values: vec![now.into(), now.into(), dispense_id.into()],
+        action: "tracecode.dispense.confirm",
+        after: &|n| serde_json::json!({"codes_dispensed": n}),
+    };
+    confirm_document(&txn, confirmation, actor, now).await?;
     // 3505 with the codes, in this transaction: a crash after commit loses nothing.
     super::nhsa::queue_dispense(&txn, dispense_id, actor, now).await?;
     super::nhsa::queue_split_sales(&txn, dispense_id, actor, now).await?;

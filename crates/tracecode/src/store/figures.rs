@@ -88,6 +88,22 @@ async fn dept_of(db: &Db, flow: Flow, doc_id: i64) -> Result<String, DbErr> {
     .unwrap_or_default())
 }
 
+/// A scan's result, its refusal (if any) recorded for the figures on the way out.
+pub async fn noting_refusal<T>(
+    db: &Db,
+    flow: Flow,
+    doc_id: i64,
+    raw: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    r: Result<T, TraceError>,
+) -> Result<T, TraceError> {
+    if let Err(e) = &r {
+        note_refusal(db, flow, doc_id, raw, e, actor, now).await;
+    }
+    r
+}
+
 /// Records a refused scan (not a missing document, not a database failure). A failure to
 /// record is logged and does not hide the refusal itself.
 pub async fn note_refusal(

@@ -1,6 +1,7 @@
 //! The module's tables and queries.
 
 pub mod catalogue;
+mod confirm;
 pub mod dispense;
 pub mod entities;
 pub mod figures;

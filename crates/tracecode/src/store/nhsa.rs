@@ -535,17 +535,16 @@ pub async fn queue_dispense(
     for ((line_no, rl), codes) in groups {
         let keys: Vec<String> = codes.iter().map(|c| c.code_key.clone()).collect();
         if let Some(sale) = sale_of(txn, &head, dispense_id, rl, codes, now).await? {
-            queue(
+            queue_sale(
                 txn,
-                Infno::Sale,
-                nhsa::sale(&sale),
+                &sale,
                 format!("处方 {} 第 {line_no} 行 批次 {}", d.rx_no, sale.batch.bchno),
-                Some(Source::Sale {
+                Source::Sale {
                     dispense_id,
                     receipt_line_id: rl,
                     codes: keys,
                     returned: false,
-                }),
+                },
                 actor,
                 now,
             )
@@ -554,6 +553,23 @@ pub async fn queue_dispense(
         }
     }
     Ok(n)
+}
+
+/// Queues a sale (3505), or its return (3506) when `source` says it is one.
+pub(crate) async fn queue_sale(
+    txn: &DatabaseTransaction,
+    sale: &Sale,
+    subject: String,
+    source: Source,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<Message, DbErr> {
+    let (infno, input) = if source.returned() {
+        (Infno::SaleReturn, nhsa::sale_return(sale))
+    } else {
+        (Infno::Sale, nhsa::sale(sale))
+    };
+    queue(txn, infno, input, subject, Some(source), actor, now).await
 }
 
 /// The sale of one split draw (拆零): the package's code, the units drawn, `trdn_flag` 1.
@@ -609,18 +625,17 @@ pub async fn queue_split_sales(
     let mut n = 0;
     for draw in draws {
         if let Some(sale) = split_sale(txn, &draw, &Operator::of(actor), now).await? {
-            queue(
+            queue_sale(
                 txn,
-                Infno::Sale,
-                nhsa::sale(&sale),
+                &sale,
                 format!(
                     "发药单 #{dispense_id} 拆零 {} × {}",
                     draw.code_key, draw.units
                 ),
-                Some(Source::SplitSale {
+                Source::SplitSale {
                     draw_id: draw.id,
                     returned: false,
-                }),
+                },
                 actor,
                 now,
             )
@@ -639,18 +654,17 @@ pub async fn queue_split_return(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     if let Some(sale) = split_sale(txn, draw, &Operator::of(actor), now).await? {
-        queue(
+        queue_sale(
             txn,
-            Infno::SaleReturn,
-            nhsa::sale_return(&sale),
+            &sale,
             format!(
                 "发药单 #{} 拆零退回 {} × {}",
                 draw.dispense_id, draw.code_key, draw.units
             ),
-            Some(Source::SplitSale {
+            Source::SplitSale {
                 draw_id: draw.id,
                 returned: true,
-            }),
+            },
             actor,
             now,
         )
@@ -676,17 +690,16 @@ pub async fn queue_return(
         sale_of(txn, &head, dispense_id, rl, vec![returned.clone()], now).await?
     {
         sale.sale_no = Some(docno(dispense_id));
-        queue(
+        queue_sale(
             txn,
-            Infno::SaleReturn,
-            nhsa::sale_return(&sale),
+            &sale,
             format!("处方 {} 退药 {}", d.rx_no, returned.code_key),
-            Some(Source::Sale {
+            Source::Sale {
                 dispense_id,
                 receipt_line_id: rl,
                 codes: vec![returned.code_key.clone()],
                 returned: true,
-            }),
+            },
             actor,
             now,
         )
@@ -840,20 +853,19 @@ pub async fn queue_ward_line(
     for (rl, codes) in groups {
         let keys: Vec<String> = codes.iter().map(|c| c.code_key.clone()).collect();
         if let Some(sale) = ward_sale(txn, &l, rl, codes, &Operator::of(actor), now).await? {
-            queue(
+            queue_sale(
                 txn,
-                Infno::Sale,
-                nhsa::sale(&sale),
+                &sale,
                 format!(
                     "病区发药单 {list_id} 第 {} 行 患者 {} 批次 {}",
                     l.line_no, l.patient_id, sale.batch.bchno
                 ),
-                Some(Source::WardSale {
+                Source::WardSale {
                     ward_line_id,
                     receipt_line_id: rl,
                     codes: keys,
                     returned: false,
-                }),
+                },
                 actor,
                 now,
             )
@@ -876,17 +888,16 @@ pub async fn queue_ward_return(
     let opter = Operator::of(actor);
     if let Some(mut sale) = ward_sale(txn, l, rl, vec![returned.clone()], &opter, now).await? {
         sale.sale_no = Some(ward_docno(l.ward_dispense_id));
-        queue(
+        queue_sale(
             txn,
-            Infno::SaleReturn,
-            nhsa::sale_return(&sale),
+            &sale,
             format!("病区退药 患者 {} {}", l.patient_id, returned.code_key),
-            Some(Source::WardSale {
+            Source::WardSale {
                 ward_line_id: l.id,
                 receipt_line_id: rl,
                 codes: vec![returned.code_key.clone()],
                 returned: true,
-            }),
+            },
             actor,
             now,
         )

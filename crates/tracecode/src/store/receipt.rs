@@ -15,9 +15,10 @@ use yiqiao_store::Db;
 use yiqiao_store::audit::{self, Actor, Change};
 
 use super::catalogue as cat;
+use super::confirm::{Confirmation, confirm_document};
 use super::entities::{code as code_e, receipt, receipt_line};
 use crate::TraceError;
-use crate::domain::catalogue::{PackLevel, TracePolicy, lookup_keys};
+use crate::domain::catalogue::{PackLevel, TracePolicy};
 use crate::domain::code::TraceCode;
 use crate::domain::receipt::{
     LineState, NewReceipt, ReceiptError, Whereabouts, choose_line, incomplete,
@@ -306,19 +307,16 @@ pub async fn scan(
     now: DateTime<Utc>,
 ) -> Result<ScanOk, TraceError> {
     let r = scan_inner(db, receipt_id, raw, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(
-            db,
-            super::figures::Flow::Receipt,
-            receipt_id,
-            raw,
-            e,
-            actor,
-            now,
-        )
-        .await;
-    }
-    r
+    super::figures::noting_refusal(
+        db,
+        super::figures::Flow::Receipt,
+        receipt_id,
+        raw,
+        actor,
+        now,
+        r,
+    )
+    .await
 }
 
 async fn scan_inner(
@@ -382,13 +380,7 @@ async fn receive(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<Received, TraceError> {
-    let Some(ident) = cat::identify(txn, code).await? else {
-        let prefix = lookup_keys(code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(ReceiptError::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(txn, code, |prefix| ReceiptError::Unmapped { prefix }).await?;
     let names = drug_names(txn, std::slice::from_ref(&ident.drug_code)).await?;
     let drug_name = names.get(&ident.drug_code).cloned().unwrap_or_default();
     let lines = line_states(txn, receipt_id).await?;
@@ -572,34 +564,17 @@ pub async fn confirm(
     if let Some(open) = incomplete(&lines) {
         return Err(ReceiptError::Incomplete(open).into());
     }
-    txn.execute_raw(Statement::from_sql_and_values(
-        txn.get_database_backend(),
-        "UPDATE trace_receipt SET state = 'confirmed', confirmed_at = $1, confirmed_by = $2 \
-         WHERE id = $3 AND state = 'draft'",
-        [now.into(), actor.name.clone().into(), receipt_id.into()],
-    ))
-    .await?;
-    let stocked = txn
-        .execute_raw(Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            "UPDATE trace_code SET state = 'in_stock', updated_at = $1 \
-             WHERE receipt_id = $2 AND state = 'pending'",
-            [now.into(), receipt_id.into()],
-        ))
-        .await?
-        .rows_affected();
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "tracecode.receipt.confirm",
-            "trace_receipt",
-            receipt_id.to_string(),
-        )
-        .after(serde_json::json!({"codes_in_stock": stocked})),
-        now,
-    )
-    .await?;
+    let confirmation = Confirmation {
+        table: "trace_receipt",
+        from: "draft",
+        id: receipt_id,
+        codes: "UPDATE trace_code SET state = 'in_stock', updated_at = $1 \
+                WHERE receipt_id = $2 AND state = 'pending'",
+        values: vec![now.into(), receipt_id.into()],
+        action: "tracecode.receipt.confirm",
+        after: &|n| serde_json::json!({"codes_in_stock": n}),
+    };
+    confirm_document(&txn, confirmation, actor, now).await?;
     // 3503 per line, in this transaction.
     super::nhsa::queue_receipt(&txn, receipt_id, actor, now).await?;
     txn.commit().await?;

@@ -19,7 +19,6 @@ use super::catalogue as cat;
 use super::dispense::hold_open;
 use super::entities::{code as code_e, dispense, split_draw, ward_split_draw};
 use crate::TraceError;
-use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
 use crate::domain::dispense::{DispenseError, SplitLineState, choose_split_line, units_to_draw};
 use crate::domain::split::SplitPolicy;
@@ -203,6 +202,59 @@ pub(crate) async fn give_back(
 }
 
 /// Refuses a draw under [`SplitPolicy::NoCode`]: split quantities need no code there.
+/// Why the package `found` cannot be drawn from at `pharmacy`, if it cannot: said before
+/// "nothing left to draw on this line", as for whole boxes.
+fn package_refusal(
+    found: &Option<(code_e::Model, Option<i64>)>,
+    pharmacy: Option<&str>,
+) -> Option<DispenseError> {
+    match found {
+        None => Some(DispenseError::NeverReceived),
+        Some((row, left)) => drawable(row, *left, pharmacy).err(),
+    }
+}
+
+/// Takes what a line is still `owed` (never more than the package holds) from the package
+/// `found`; answers the units taken and what the package held before.
+async fn take_from(
+    txn: &DatabaseTransaction,
+    found: Option<(code_e::Model, Option<i64>)>,
+    owed: i64,
+    pharmacy: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(i64, i64), TraceError> {
+    let Some((row, left)) = found else {
+        return Err(DispenseError::NeverReceived.into());
+    };
+    let left = drawable(&row, left, pharmacy)?;
+    let units = units_to_draw(owed, left)?;
+    take_units(txn, &row, units, pharmacy, now).await?;
+    Ok((units, left))
+}
+
+/// Counts `units` as drawn on a line of `table` (`trace_dispense_line`, `trace_ward_line`),
+/// never past its split quantity (the condition decides between two windows).
+async fn count_drawn(
+    txn: &DatabaseTransaction,
+    table: &'static str,
+    line_id: i64,
+    units: i64,
+) -> Result<bool, DbErr> {
+    let counted = txn
+        .execute_raw(Statement::from_sql_and_values(
+            txn.get_database_backend(),
+            // The table is one of this module's, never input.
+            format!(
+                "UPDATE {table} SET split_drawn = split_drawn + $1 \
+                 WHERE id = $2 AND split_drawn + $1 <= split_qty"
+            ),
+            [units.into(), line_id.into()],
+        ))
+        .await?
+        .rows_affected();
+    Ok(counted == 1)
+}
+
 fn drawing_allowed(policy: SplitPolicy) -> Result<(), DispenseError> {
     if policy.draws() {
         Ok(())
@@ -223,19 +275,16 @@ pub async fn draw(
     now: DateTime<Utc>,
 ) -> Result<SplitDrawn, TraceError> {
     let r = draw_inner(db, policy, dispense_id, raw, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(
-            db,
-            super::figures::Flow::Dispense,
-            dispense_id,
-            raw,
-            e,
-            actor,
-            now,
-        )
-        .await;
-    }
-    r
+    super::figures::noting_refusal(
+        db,
+        super::figures::Flow::Dispense,
+        dispense_id,
+        raw,
+        actor,
+        now,
+        r,
+    )
+    .await
 }
 
 async fn draw_inner(
@@ -250,13 +299,7 @@ async fn draw_inner(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let d = hold_open(&txn, dispense_id).await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(DispenseError::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(&txn, &code, |prefix| DispenseError::Unmapped { prefix }).await?;
     let (drug_name, unit) = drug_words(&txn, &ident.drug_code).await?;
     let lines = split_lines(&txn, dispense_id).await?;
     let chosen = choose_split_line(&lines, &ident.drug_code, &drug_name).cloned();
@@ -267,30 +310,13 @@ async fn draw_inner(
     // that could not be drawn from anyway says why first.
     let line = match chosen {
         Err(e @ DispenseError::NoSplitToDraw { .. }) => {
-            let why = match &found {
-                None => DispenseError::NeverReceived,
-                Some((row, left)) => drawable(row, *left, pharmacy).err().unwrap_or(e),
-            };
-            return Err(why.into());
+            return Err(package_refusal(&found, pharmacy).unwrap_or(e).into());
         }
         other => other?,
     };
-    let Some((row, left)) = found else {
-        return Err(DispenseError::NeverReceived.into());
-    };
-    let left = drawable(&row, left, pharmacy)?;
-    let units = units_to_draw(line.split_qty - line.split_drawn, left)?;
-    take_units(&txn, &row, units, pharmacy, now).await?;
-    let counted = txn
-        .execute_raw(Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            "UPDATE trace_dispense_line SET split_drawn = split_drawn + $1 \
-             WHERE id = $2 AND split_drawn + $1 <= split_qty",
-            [units.into(), line.id.into()],
-        ))
-        .await?
-        .rows_affected();
-    if counted != 1 {
+    let owed = line.split_qty - line.split_drawn;
+    let (units, left) = take_from(&txn, found, owed, pharmacy, now).await?;
+    if !count_drawn(&txn, "trace_dispense_line", line.id, units).await? {
         return Err(DispenseError::NoSplitToDraw {
             drug: format!("{drug_name}（{}）", ident.drug_code),
         }
@@ -380,42 +406,21 @@ pub async fn undo_draw(
     else {
         return Err(DispenseError::NoSuchDraw.into());
     };
-    let backend = txn.get_database_backend();
-    let gone = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "DELETE FROM trace_split_draw WHERE id = $1 AND dispense_id = $2 \
-             AND returned_at IS NULL",
-            [draw_id.into(), dispense_id.into()],
-        ))
-        .await?
-        .rows_affected();
-    if gone != 1 || !give_back(&txn, &d.code_key, d.units, true, now).await? {
+    let undone = Undo {
+        tables: OUTPATIENT_DRAWS,
+        draw_id,
+        doc_id: dispense_id,
+        key: &d.code_key,
+        units: d.units,
+        line_id: d.dispense_line_id,
+    };
+    if !take_back(&txn, undone, actor, now).await? {
         return Err(DispenseError::NoSuchDraw.into());
     }
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE trace_dispense_line SET split_drawn = split_drawn - $1 \
-         WHERE id = $2 AND split_drawn >= $1",
-        [d.units.into(), d.dispense_line_id.into()],
-    ))
-    .await?;
     let line = super::entities::dispense_line::Entity::find_by_id(d.dispense_line_id)
         .one(&txn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("trace_dispense_line".into()))?;
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "tracecode.dispense.split_undo",
-            "trace_dispense",
-            dispense_id.to_string(),
-        )
-        .before(serde_json::json!({"code": d.code_key, "units": d.units, "draw_id": d.id})),
-        now,
-    )
-    .await?;
     txn.commit().await?;
     Ok(SplitUndone {
         draw_id,
@@ -425,6 +430,91 @@ pub async fn undo_draw(
         split_qty: line.split_qty,
         split_drawn: line.split_drawn,
     })
+}
+
+/// Where the draws of one kind of document are kept.
+struct DrawTables {
+    /// The draws (`trace_split_draw`) and their document's column in it.
+    draws: &'static str,
+    doc_column: &'static str,
+    /// The lines whose `split_drawn` the draws count on.
+    lines: &'static str,
+    /// The document's table, and the audit action of an undo.
+    doc_table: &'static str,
+    undo_action: &'static str,
+}
+
+const OUTPATIENT_DRAWS: DrawTables = DrawTables {
+    draws: "trace_split_draw",
+    doc_column: "dispense_id",
+    lines: "trace_dispense_line",
+    doc_table: "trace_dispense",
+    undo_action: "tracecode.dispense.split_undo",
+};
+
+const WARD_DRAWS: DrawTables = DrawTables {
+    draws: "trace_ward_split_draw",
+    doc_column: "ward_dispense_id",
+    lines: "trace_ward_line",
+    doc_table: "trace_ward_dispense",
+    undo_action: "tracecode.ward.split_undo",
+};
+
+/// A draw being undone.
+struct Undo<'a> {
+    tables: DrawTables,
+    draw_id: i64,
+    doc_id: i64,
+    key: &'a str,
+    units: i64,
+    line_id: i64,
+}
+
+/// Undoes a draw of an open document in the caller's transaction: the row goes (once: the
+/// conditional DELETE decides between two hands), its units go back into the package (a box
+/// opened by this draw alone is whole again), the line's drawn count goes down, and the undo is
+/// audited. False: there was nothing to undo.
+async fn take_back(
+    txn: &DatabaseTransaction,
+    u: Undo<'_>,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let backend = txn.get_database_backend();
+    let t = u.tables;
+    // The tables and columns are this module's constants, never input.
+    let gone = txn
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            format!(
+                "DELETE FROM {} WHERE id = $1 AND {} = $2 AND returned_at IS NULL",
+                t.draws, t.doc_column
+            ),
+            [u.draw_id.into(), u.doc_id.into()],
+        ))
+        .await?
+        .rows_affected();
+    if gone != 1 || !give_back(txn, u.key, u.units, true, now).await? {
+        return Ok(false);
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        format!(
+            "UPDATE {} SET split_drawn = split_drawn - $1 WHERE id = $2 AND split_drawn >= $1",
+            t.lines
+        ),
+        [u.units.into(), u.line_id.into()],
+    ))
+    .await?;
+    audit::record(
+        txn,
+        actor,
+        Change::new(t.undo_action, t.doc_table, u.doc_id.to_string())
+            .before(serde_json::json!({"code": u.key, "units": u.units, "draw_id": u.draw_id})),
+        now,
+    )
+    .await?;
+    Ok(true)
 }
 
 /// The split draws of a dispense, oldest first.
@@ -592,11 +682,8 @@ pub async fn draw_ward(
     now: DateTime<Utc>,
 ) -> Result<WardSplitDrawn, TraceError> {
     let r = draw_ward_inner(db, policy, ward_id, raw, patient, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(db, super::figures::Flow::Ward, ward_id, raw, e, actor, now)
-            .await;
-    }
-    r
+    super::figures::noting_refusal(db, super::figures::Flow::Ward, ward_id, raw, actor, now, r)
+        .await
 }
 
 async fn draw_ward_inner(
@@ -613,13 +700,7 @@ async fn draw_ward_inner(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let w = super::ward::hold(&txn, ward_id, "open").await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(WardError::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(&txn, &code, |prefix| WardError::Unmapped { prefix }).await?;
     let (drug_name, unit) = drug_words(&txn, &ident.drug_code).await?;
     let models = super::ward::line_states(&txn, ward_id).await?;
     let lines: Vec<_> = models.iter().map(super::ward::state_of).collect();
@@ -629,32 +710,16 @@ async fn draw_ward_inner(
     let found = package(&txn, &key).await?;
     let line = match chosen {
         Err(e @ WardError::NoSplitToDraw { .. }) => {
-            return Err(match &found {
-                None => DispenseError::NeverReceived.into(),
-                Some((row, left)) => match drawable(row, *left, pharmacy) {
-                    Err(why) => why.into(),
-                    Ok(_) => e.into(),
-                },
+            return Err(match package_refusal(&found, pharmacy) {
+                Some(why) => why.into(),
+                None => e.into(),
             });
         }
         other => other?,
     };
-    let Some((row, left)) = found else {
-        return Err(DispenseError::NeverReceived.into());
-    };
-    let left = drawable(&row, left, pharmacy)?;
-    let units = units_to_draw(line.split_qty - line.split_drawn, left)?;
-    take_units(&txn, &row, units, pharmacy, now).await?;
-    let counted = txn
-        .execute_raw(Statement::from_sql_and_values(
-            txn.get_database_backend(),
-            "UPDATE trace_ward_line SET split_drawn = split_drawn + $1 \
-             WHERE id = $2 AND split_drawn + $1 <= split_qty",
-            [units.into(), line.id.into()],
-        ))
-        .await?
-        .rows_affected();
-    if counted != 1 {
+    let owed = line.split_qty - line.split_drawn;
+    let (units, left) = take_from(&txn, found, owed, pharmacy, now).await?;
+    if !count_drawn(&txn, "trace_ward_line", line.id, units).await? {
         return Err(WardError::NoSplitToDraw {
             drug: format!("{drug_name}（{}）", ident.drug_code),
         }
@@ -705,6 +770,67 @@ async fn draw_ward_inner(
         split_qty: line.split_qty,
         split_drawn: line.split_drawn + units,
         units_left: left - units,
+    })
+}
+
+/// What an undone ward draw gave back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WardSplitUndone {
+    pub draw_id: i64,
+    pub key: String,
+    pub line_no: i64,
+    pub patient_id: String,
+    pub bed_no: Option<String>,
+    pub units: i64,
+    /// The line's 拆零 quantity and how much of it is drawn after the undo.
+    pub split_qty: i64,
+    pub split_drawn: i64,
+}
+
+/// Undoes a draw of an open ward dispensing (the wrong box scanned on the PDA), as
+/// [`undo_draw`] does for an outpatient one. Nothing was sent to NHSA yet: a ward draw is sold
+/// at confirmation or settlement.
+pub async fn undo_ward_draw(
+    db: &Db,
+    ward_id: i64,
+    draw_id: i64,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> Result<WardSplitUndone, TraceError> {
+    let txn = db.begin_write().await?;
+    super::ward::hold(&txn, ward_id, "open").await?;
+    let Some(d) = ward_split_draw::Entity::find_by_id(draw_id)
+        .filter(ward_split_draw::Column::WardDispenseId.eq(ward_id))
+        .one(&txn)
+        .await?
+    else {
+        return Err(DispenseError::NoSuchDraw.into());
+    };
+    let undone = Undo {
+        tables: WARD_DRAWS,
+        draw_id,
+        doc_id: ward_id,
+        key: &d.code_key,
+        units: d.units,
+        line_id: d.ward_line_id,
+    };
+    if !take_back(&txn, undone, actor, now).await? {
+        return Err(DispenseError::NoSuchDraw.into());
+    }
+    let line = super::entities::ward_line::Entity::find_by_id(d.ward_line_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("trace_ward_line".into()))?;
+    txn.commit().await?;
+    Ok(WardSplitUndone {
+        draw_id,
+        key: d.code_key,
+        line_no: line.line_no,
+        patient_id: line.patient_id,
+        bed_no: line.bed_no,
+        units: d.units,
+        split_qty: line.split_qty,
+        split_drawn: line.split_drawn,
     })
 }
 
@@ -843,29 +969,22 @@ async fn queue_ward_split(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
-    use crate::nhsa::{self, Infno, Source};
+    use crate::nhsa::Source;
     let opter = super::nhsa::Operator::of(actor);
     let Some(sale) = ward_split_sale(txn, draw, &opter, now).await? else {
         return Ok(false);
     };
-    let returned = draw.returned_at.is_some();
-    let (infno, input) = if returned {
-        (Infno::SaleReturn, nhsa::sale_return(&sale))
-    } else {
-        (Infno::Sale, nhsa::sale(&sale))
-    };
-    super::nhsa::queue(
+    super::nhsa::queue_sale(
         txn,
-        infno,
-        input,
+        &sale,
         format!(
             "病区发药 #{} 拆零 {} × {}",
             draw.ward_dispense_id, draw.code_key, draw.units
         ),
-        Some(Source::WardSplitSale {
+        Source::WardSplitSale {
             draw_id: draw.id,
-            returned,
-        }),
+            returned: draw.returned_at.is_some(),
+        },
         actor,
         now,
     )

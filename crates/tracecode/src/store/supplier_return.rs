@@ -15,11 +15,12 @@ use yiqiao_store::Db;
 use yiqiao_store::audit::{self, Actor, Change};
 
 use super::catalogue as cat;
+use super::confirm::{Confirmation, confirm_document};
 use super::entities::{
     code as code_e, receipt, receipt_line, supplier_return as sr, supplier_return_line as srl,
 };
 use crate::TraceError;
-use crate::domain::catalogue::{PackLevel, TracePolicy, lookup_keys};
+use crate::domain::catalogue::{PackLevel, TracePolicy};
 use crate::domain::code::TraceCode;
 use crate::domain::receipt::incomplete;
 use crate::domain::supplier_return::{
@@ -298,19 +299,16 @@ pub async fn scan(
     now: DateTime<Utc>,
 ) -> Result<ReturnScanOk, TraceError> {
     let r = scan_inner(db, id, raw, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(
-            db,
-            super::figures::Flow::SupplierReturn,
-            id,
-            raw,
-            e,
-            actor,
-            now,
-        )
-        .await;
-    }
-    r
+    super::figures::noting_refusal(
+        db,
+        super::figures::Flow::SupplierReturn,
+        id,
+        raw,
+        actor,
+        now,
+        r,
+    )
+    .await
 }
 
 async fn scan_inner(
@@ -323,13 +321,7 @@ async fn scan_inner(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let r = hold_draft(&txn, id).await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(E::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(&txn, &code, |prefix| E::Unmapped { prefix }).await?;
     let drug_name = cat::drug(&txn, &ident.drug_code)
         .await?
         .map(|d| d.generic_name)
@@ -448,36 +440,18 @@ pub async fn confirm(
     if let Some(open) = incomplete(&as_receipt) {
         return Err(E::Incomplete(open).into());
     }
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE trace_supplier_return SET state = 'confirmed', confirmed_at = $1, \
-         confirmed_by = $2 WHERE id = $3 AND state = 'draft'",
-        [now.into(), actor.name.clone().into(), id.into()],
-    ))
-    .await?;
-    let n = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "UPDATE trace_code SET state = 'to_supplier', updated_at = $1 \
-             WHERE state = 'returning' AND supplier_return_line_id IN \
-             (SELECT id FROM trace_supplier_return_line WHERE return_id = $2)",
-            [now.into(), id.into()],
-        ))
-        .await?
-        .rows_affected();
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "tracecode.supplier_return.confirm",
-            "trace_supplier_return",
-            id.to_string(),
-        )
-        .after(serde_json::json!({"codes_returned": n})),
-        now,
-    )
-    .await?;
+    let confirmation = Confirmation {
+        table: "trace_supplier_return",
+        from: "draft",
+        id,
+        codes: "UPDATE trace_code SET state = 'to_supplier', updated_at = $1 \
+                WHERE state = 'returning' AND supplier_return_line_id IN \
+                (SELECT id FROM trace_supplier_return_line WHERE return_id = $2)",
+        values: vec![now.into(), id.into()],
+        action: "tracecode.supplier_return.confirm",
+        after: &|n| serde_json::json!({"codes_returned": n}),
+    };
+    confirm_document(&txn, confirmation, actor, now).await?;
     super::nhsa::queue_supplier_return(&txn, id, actor, now).await?;
     txn.commit().await?;
     get(&**db, id)

@@ -16,9 +16,9 @@ use yiqiao_store::Db;
 use yiqiao_store::audit::{self, Actor, Change};
 
 use super::catalogue as cat;
+use super::confirm::{Confirmation, confirm_document};
 use super::entities::{code as code_e, ward_dispense, ward_line, ward_return};
 use crate::TraceError;
-use crate::domain::catalogue::lookup_keys;
 use crate::domain::code::TraceCode;
 use crate::domain::split::{LineProgress, SplitPolicy, unfinished};
 use crate::domain::ward::{WardError, WardLineState, WardUpload, choose_line};
@@ -441,10 +441,7 @@ pub async fn scan(
     now: DateTime<Utc>,
 ) -> Result<WardScanOk, TraceError> {
     let r = scan_inner(db, id, raw, patient, actor, now).await;
-    if let Err(e) = &r {
-        super::figures::note_refusal(db, super::figures::Flow::Ward, id, raw, e, actor, now).await;
-    }
-    r
+    super::figures::noting_refusal(db, super::figures::Flow::Ward, id, raw, actor, now, r).await
 }
 
 async fn scan_inner(
@@ -458,13 +455,7 @@ async fn scan_inner(
     let code = TraceCode::parse(raw)?;
     let txn = db.begin_write().await?;
     let w = hold(&txn, id, "open").await?;
-    let Some(ident) = cat::identify(&txn, &code).await? else {
-        let prefix = lookup_keys(&code)
-            .last()
-            .map(|k| k.value().to_owned())
-            .unwrap_or_default();
-        return Err(WardError::Unmapped { prefix }.into());
-    };
+    let ident = cat::identify_or(&txn, &code, |prefix| WardError::Unmapped { prefix }).await?;
     let drug_name = cat::drug(&txn, &ident.drug_code)
         .await?
         .map(|d| d.generic_name)
@@ -705,36 +696,18 @@ pub async fn confirm(
     if !open.is_empty() {
         return Err(WardError::Incomplete(open.join("；")).into());
     }
-    let backend = txn.get_database_backend();
-    txn.execute_raw(Statement::from_sql_and_values(
-        backend,
-        "UPDATE trace_ward_dispense SET state = 'confirmed', confirmed_at = $1, confirmed_by = $2 \
-         WHERE id = $3 AND state = 'open'",
-        [now.into(), actor.name.clone().into(), id.into()],
-    ))
-    .await?;
-    let n = txn
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            "UPDATE trace_code SET state = 'dispensed', dispensed_at = $1, updated_at = $2 \
-             WHERE state = 'dispensing' AND ward_line_id IN \
-             (SELECT id FROM trace_ward_line WHERE ward_dispense_id = $3)",
-            [now.into(), now.into(), id.into()],
-        ))
-        .await?
-        .rows_affected();
-    audit::record(
-        &txn,
-        actor,
-        Change::new(
-            "tracecode.ward.confirm",
-            "trace_ward_dispense",
-            id.to_string(),
-        )
-        .after(serde_json::json!({"codes_dispensed": n, "upload": upload})),
-        now,
-    )
-    .await?;
+    let confirmation = Confirmation {
+        table: "trace_ward_dispense",
+        from: "open",
+        id,
+        codes: "UPDATE trace_code SET state = 'dispensed', dispensed_at = $1, updated_at = $2 \
+                WHERE state = 'dispensing' AND ward_line_id IN \
+                (SELECT id FROM trace_ward_line WHERE ward_dispense_id = $3)",
+        values: vec![now.into(), now.into(), id.into()],
+        action: "tracecode.ward.confirm",
+        after: &|n| serde_json::json!({"codes_dispensed": n, "upload": upload}),
+    };
+    confirm_document(&txn, confirmation, actor, now).await?;
     if upload == WardUpload::Dispensing {
         let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
         queue_sales(&txn, &ids, actor, now).await?;

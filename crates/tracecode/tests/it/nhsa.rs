@@ -71,6 +71,28 @@ pub fn worker(t: &TestDb, endpoint: &str, clock: &Arc<ManualClock>) -> Worker {
     Worker::new(t.db.clone(), Arc::new(r), clock, Policy::default()).unwrap()
 }
 
+/// The NHSA simulator on a free 127.0.0.1 port, and a worker (on its own clock) sending this
+/// database's outbox to it.
+pub struct Simulated {
+    pub sim: NhsaSim,
+    pub server: yiqiao_tracecode::sim::SimServer,
+    pub clock: Arc<ManualClock>,
+    pub worker: Worker,
+}
+
+pub async fn simulated(t: &TestDb) -> Simulated {
+    let sim = NhsaSim::new();
+    let server = sim.serve(any_port()).await.unwrap();
+    let clock = Arc::new(ManualClock::new(now()));
+    let worker = worker(t, &server.endpoint(), &clock);
+    Simulated {
+        sim,
+        server,
+        clock,
+        worker,
+    }
+}
+
 pub fn any_port() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -99,10 +121,12 @@ async fn a_confirmed_dispense_queues_one_3505_with_its_codes() {
 #[tokio::test]
 async fn the_simulator_accepts_the_3505_over_http_once() {
     let (t, _) = dispensed().await;
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    let w = worker(&t, &server.endpoint(), &clock);
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
     let pass = w.pass().await.unwrap();
     assert_eq!(pass.delivered, 3, "{pass:?}");
     let got = sim.received();
@@ -175,10 +199,13 @@ async fn a_missing_required_field_is_a_rejection_naming_it() {
     dp::confirm(&t.db, SplitPolicy::NoCode, d.id, &k, now())
         .await
         .unwrap();
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    worker(&t, &server.endpoint(), &clock).pass().await.unwrap();
+    let Simulated {
+        sim,
+        server,
+        clock,
+        worker: w,
+    } = simulated(&t).await;
+    w.pass().await.unwrap();
     let m = &messages(&t, "nhsa.3505").await[0];
     assert_eq!(m.state, state::DEAD);
     assert_eq!(
@@ -368,10 +395,12 @@ async fn a_restart_between_confirm_and_upload_still_sends_it_once() {
 #[tokio::test]
 async fn a_return_sends_3506_and_the_code_may_be_sold_again() {
     let (t, id) = dispensed().await;
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    let w = worker(&t, &server.endpoint(), &clock);
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
     assert_eq!(w.pass().await.unwrap().delivered, 3);
     dp::return_code(&t.db, id, &code(2), false, &pharmacist(), now())
         .await

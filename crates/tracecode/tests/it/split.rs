@@ -3,12 +3,9 @@
 //! back, two windows drawing the last units at once, and a property over random draws and
 //! returns: a package never gives more than it holds.
 
-use std::sync::Arc;
-
 use proptest::prelude::*;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
-use yiqiao_core::time::ManualClock;
 use yiqiao_his::domain::Kind;
 use yiqiao_store::outbox::state;
 use yiqiao_store::testing::TestDb;
@@ -16,14 +13,13 @@ use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::dispense::DispenseError;
 use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::nhsa;
-use yiqiao_tracecode::sim::NhsaSim;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::entities::split_draw;
 use yiqiao_tracecode::store::split;
 
 use crate::dispense::{code, hospital, put, state_of};
 use crate::fixtures::{keeper, now};
-use crate::nhsa::{any_port, messages, worker};
+use crate::nhsa::{Simulated, messages, simulated};
 
 /// A self-pay prescription of D1 (24 per box) for `quantity` smallest units.
 async fn rx(t: &TestDb, rx_no: &str, quantity: i64) {
@@ -182,10 +178,12 @@ async fn an_opened_package_is_drawn_down_over_several_dispensings_and_returns_pu
     assert_eq!(split::units_left(&**db, &code(2)).await.unwrap(), Some(18));
 
     // The simulator takes every split sale of the same code and the return over HTTP.
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    let w = worker(&t, &server.endpoint(), &clock);
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
     w.pass().await.unwrap();
     for m in messages(&t, "nhsa.3505")
         .await

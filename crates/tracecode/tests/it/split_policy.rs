@@ -478,3 +478,129 @@ async fn the_dispense_page_shows_split_units_draws_and_undoes_them_without_javas
     assert_eq!(s, 200);
     assert!(page.contains(&format!("✓ 已退回：{}", code(2))), "{page}");
 }
+
+#[tokio::test]
+async fn a_ward_draw_is_undone_over_the_api_and_on_the_pda_page() {
+    use yiqiao_http::testing::{Browser, serve_as_header_role};
+    const CSRF: &str = "page-csrf";
+    // WD1: bed 2 (P0002) line 3 is D1 30 粒: 1 box + 6 split.
+    let t = ward(4).await;
+    let base = serve(&t, SplitPolicy::Draw, Role::Nurse, "hushi01", "HS01").await;
+    let (s, w) = post(&base, "/api/tracecode/ward", json!({"list_id": "WD1"})).await;
+    assert_eq!(s, 200, "{w}");
+    let id = w["id"].as_i64().unwrap();
+    let reads = format!("/api/tracecode/ward/{id}/reads");
+    // Box 3 fills the line's whole box; box 4 is opened for its 6 粒.
+    let (s, r) = post(
+        &base,
+        &reads,
+        json!({"code": code(3), "patient_id": "P0002"}),
+    )
+    .await;
+    assert_eq!((s, &r["kind"]), (200, &json!("whole")), "{r}");
+    let draw_box_4 = || {
+        post(
+            &base,
+            &reads,
+            json!({"code": code(4), "patient_id": "P0002"}),
+        )
+    };
+    let (s, r) = draw_box_4().await;
+    assert_eq!(
+        (s, &r["kind"], &r["units"]),
+        (200, &json!("draw"), &json!(6)),
+        "{r}"
+    );
+    assert_eq!(state_of(&t, &code(4)).await, "opened");
+
+    // Over the API: the 6 go back into box 4, which this draw alone had opened: whole again.
+    let draw = r["draw_id"].as_i64().unwrap();
+    let undo = format!("{base}/api/tracecode/ward/{id}/split-draws/{draw}");
+    let (s, r) = call(reqwest::Method::DELETE, undo.clone(), None).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (&r["line_no"], &r["bed_no"], &r["units"], &r["split_drawn"]),
+        (&json!(3), &json!("2"), &json!(6), &json!(0))
+    );
+    assert_eq!(state_of(&t, &code(4)).await, "in_stock");
+    assert_eq!(split::units_left(&*t.db, &code(4)).await.unwrap(), None);
+    assert!(split::ward_draws_of(&*t.db, id).await.unwrap().is_empty());
+    // Undone once only; a draw that is not one is no such draw either.
+    let (s, r) = call(reqwest::Method::DELETE, undo, None).await;
+    assert_eq!((s, r["code"].as_str()), (404, Some("NO_SUCH_DRAW")), "{r}");
+    let not_a_draw = format!("{base}/api/tracecode/ward/{id}/split-draws/x");
+    let (s, r) = call(reqwest::Method::DELETE, not_a_draw, None).await;
+    assert_eq!((s, r["code"].as_str()), (404, Some("NO_SUCH_DRAW")), "{r}");
+
+    // On the PDA page without the script: the draw is listed with its undo form, which brings
+    // the nurse back to the same bed with the verdict.
+    let state = TraceState {
+        db: t.db.clone(),
+        clock: Arc::new(ManualClock::new(now())),
+        ward_upload: WardUpload::Dispensing,
+        split_policy: SplitPolicy::Draw,
+    };
+    let (router, _) = routes(state).into_parts();
+    let page_base = serve_as_header_role(router, vec![], CSRF).await.unwrap();
+    let b = Browser::new(&page_base, "nurse", CSRF);
+    let at = format!("/tracecode/ward/{id}");
+    let (s, _, page) = b
+        .post(
+            &format!("{at}/scan"),
+            &[("code", &code(4)), ("patient_id", "P0002")],
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(page.contains("✓ 拆零 2床 阿莫西林胶囊 扣 6粒"), "{page}");
+    let draw = split::ward_draws_of(&*t.db, id).await.unwrap()[0].id;
+    let undo = format!("{at}/split-draws/{draw}/undo");
+    assert!(page.contains(&format!(r#"action="{undo}""#)), "{page}");
+    let (s, _, page) = b.post(&undo, &[("patient_id", "P0002")]).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains(&format!(
+            "已撤销2床 第 3 行的拆零扣减 {}（6 个最小单位已退回此盒）",
+            code(4)
+        )),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<span id="drawn-3" data-split="6" >0</span>"#),
+        "{page}"
+    );
+    assert!(!page.contains(&format!(r#"action="{undo}""#)), "{page}");
+    // The same form again: refused on the page, the page still there.
+    let (s, _, page) = b.post(&undo, &[("patient_id", "P0002")]).await;
+    assert_eq!(s, 404);
+    assert!(page.contains("✗ 没有这次拆零扣减（可能已撤销）"), "{page}");
+    assert_eq!(state_of(&t, &code(4)).await, "in_stock");
+
+    // Once confirmed, a draw is no longer undone: the nurse returns it instead.
+    let (s, r) = draw_box_4().await;
+    assert_eq!(s, 200, "{r}");
+    let draw = r["draw_id"].as_i64().unwrap();
+    for n in [1, 2] {
+        let (s, r) = post(
+            &base,
+            &reads,
+            json!({"code": code(n), "patient_id": "P0001"}),
+        )
+        .await;
+        assert_eq!(s, 200, "{r}");
+    }
+    let (s, r) = post(
+        &base,
+        &format!("/api/tracecode/ward/{id}/confirm"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(s, 200, "{r}");
+    let undo = format!("{base}/api/tracecode/ward/{id}/split-draws/{draw}");
+    let (s, r) = call(reqwest::Method::DELETE, undo, None).await;
+    assert_eq!(
+        (s, r["code"].as_str()),
+        (409, Some("WARD_DISPENSE_CONFIRMED")),
+        "{r}"
+    );
+    assert_eq!(split::units_left(&*t.db, &code(4)).await.unwrap(), Some(18));
+}

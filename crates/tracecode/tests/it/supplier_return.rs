@@ -1,17 +1,13 @@
 //! Returns to the supplier (采购退货, 3504) with every check in the spec's order, and the stock
 //! flows: 盘存上传 (3501) and stock changes by scanning (3502 盘损 / 销毁), all or none.
 
-use std::sync::Arc;
-
 use serde_json::json;
-use yiqiao_core::time::ManualClock;
 use yiqiao_store::testing::TestDb;
 use yiqiao_tracecode::TraceError;
 use yiqiao_tracecode::domain::receipt::{NewReceipt, RawReceipt};
 use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::domain::supplier_return::{ChangeKind, NewSupplierReturn, RawSupplierReturn};
 use yiqiao_tracecode::nhsa;
-use yiqiao_tracecode::sim::NhsaSim;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::receipt as rc;
 use yiqiao_tracecode::store::stock;
@@ -19,7 +15,7 @@ use yiqiao_tracecode::store::supplier_return as sr;
 
 use crate::dispense::{code, hospital, state_of};
 use crate::fixtures::{keeper, now};
-use crate::nhsa::{any_port, messages, worker};
+use crate::nhsa::{Simulated, messages, simulated};
 use crate::receipt::line;
 
 fn message<T: std::fmt::Debug>(r: Result<T, TraceError>) -> String {
@@ -316,10 +312,13 @@ async fn a_stock_take_uploads_each_batch_and_changes_are_all_or_none() {
     assert_eq!(q.input["invinfo"]["inv_chg_type"], "105");
 
     // The simulator takes every message of these flows (their required fields are there).
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    worker(&t, &server.endpoint(), &clock).pass().await.unwrap();
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
+    w.pass().await.unwrap();
     for r in sim.received() {
         if r.infno == "3501" || r.infno == "3502" {
             assert!(r.accepted, "{} {}", r.infno, r.message);
@@ -344,10 +343,13 @@ async fn the_supplier_returns_3504_is_accepted_by_the_simulator() {
         sr::scan(&t.db, r.id, &code(i), &k, now()).await.unwrap();
     }
     sr::confirm(&t.db, r.id, &k, now()).await.unwrap();
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    worker(&t, &server.endpoint(), &clock).pass().await.unwrap();
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
+    w.pass().await.unwrap();
     let got: Vec<_> = sim
         .received()
         .into_iter()

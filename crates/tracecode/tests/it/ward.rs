@@ -2,10 +2,7 @@
 //! spec's order, bed by bed; 3505 per patient line at confirmation or at settlement; 3506 for
 //! a returned code once its sale was uploaded; one package taken by one window only.
 
-use std::sync::Arc;
-
 use serde_json::json;
-use yiqiao_core::time::ManualClock;
 use yiqiao_his::domain::Kind;
 use yiqiao_store::audit::Actor;
 use yiqiao_store::outbox::state;
@@ -15,14 +12,13 @@ use yiqiao_tracecode::domain::dispense::DispenseError;
 use yiqiao_tracecode::domain::split::SplitPolicy;
 use yiqiao_tracecode::domain::ward::{WardError, WardUpload};
 use yiqiao_tracecode::nhsa;
-use yiqiao_tracecode::sim::NhsaSim;
 use yiqiao_tracecode::store::dispense as dp;
 use yiqiao_tracecode::store::trace;
 use yiqiao_tracecode::store::ward as wd;
 
 use crate::dispense::{code, hospital, put, state_of};
 use crate::fixtures::now;
-use crate::nhsa::{any_port, messages, worker};
+use crate::nhsa::{Simulated, messages, simulated};
 
 /// The ward nurse, her account linked to HIS staff member HS01 (with her practice licence).
 fn nurse() -> Actor {
@@ -450,10 +446,12 @@ async fn the_simulator_accepts_the_ward_sales_and_return_over_http() {
     wd::return_code(&t.db, id, &code(3), false, &nurse(), now())
         .await
         .unwrap();
-    let sim = NhsaSim::new();
-    let server = sim.serve(any_port()).await.unwrap();
-    let clock = Arc::new(ManualClock::new(now()));
-    let w = worker(&t, &server.endpoint(), &clock);
+    let Simulated {
+        sim,
+        server,
+        worker: w,
+        ..
+    } = simulated(&t).await;
     w.pass().await.unwrap();
     let got = sim.received();
     let ward: Vec<_> = got

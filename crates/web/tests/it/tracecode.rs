@@ -498,43 +498,43 @@ async fn put(app: &TestApp, kind: Kind, id: &str, v: Value) {
         .unwrap();
 }
 
-#[tokio::test]
-async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
-    // Written for split quantities that need no code (拆零免扫): RX1–RX3 are a box and 6 粒.
-    let mut config = yiqiao_web::Config::default();
-    config.tracecode.split_policy = yiqiao_tracecode::domain::split::SplitPolicy::NoCode;
-    let app = with_drugs_on(config).await;
-    put(
-        &app,
-        Kind::Department,
-        "A50.01",
-        json!({"name": "中医内科", "kind": "clinic",
-        "tcm": true, "online_booking": true}),
-    )
-    .await;
-    put(
-        &app,
-        Kind::Department,
-        "YF01",
-        json!({"name": "门诊西药房", "kind": "pharmacy",
-        "tcm": false, "online_booking": false}),
-    )
-    .await;
-    put(
-        &app,
-        Kind::Staff,
-        "D001",
-        json!({"name": "李明华", "role": "doctor",
-        "dept_code": "A50.01", "title": "主任医师", "licence_no": "120331000123456"}),
-    )
-    .await;
-    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
+/// 王小明, the patient of every prescription and ward line here.
+async fn put_patient(app: &TestApp) {
+    put(app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
         "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
         "nationality": "CHN", "ethnicity": "01", "marital": "20",
         "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
         "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
+}
+
+/// The outpatient side of the HIS: clinic A50.01, pharmacy YF01, doctor D001, and the patient's
+/// visit V0001 there.
+async fn put_clinic(app: &TestApp) {
     put(
-        &app,
+        app,
+        Kind::Department,
+        "A50.01",
+        json!({"name": "中医内科", "kind": "clinic", "tcm": true, "online_booking": true}),
+    )
+    .await;
+    put(
+        app,
+        Kind::Department,
+        "YF01",
+        json!({"name": "门诊西药房", "kind": "pharmacy", "tcm": false, "online_booking": false}),
+    )
+    .await;
+    put(
+        app,
+        Kind::Staff,
+        "D001",
+        json!({"name": "李明华", "role": "doctor", "dept_code": "A50.01",
+            "title": "主任医师", "licence_no": "120331000123456"}),
+    )
+    .await;
+    put_patient(app).await;
+    put(
+        app,
         Kind::Visit,
         "V0001",
         json!({"patient_id": "P0001", "visit_type": "2",
@@ -543,6 +543,54 @@ async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
         "western_diagnoses": [{"code": "J06.900", "name": "急性上呼吸道感染"}]}),
     )
     .await;
+}
+
+/// The drug store maps D1 (8123456, 24 per box) and receives `n` boxes
+/// 81234560000000000001… into `location`; answers the receipt's id.
+async fn receive_boxes(app: &TestApp, store: &reqwest::Client, location: &str, n: usize) -> i64 {
+    store
+        .post(app.url("/api/tracecode/drugs/D1/idents"))
+        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
+        .send()
+        .await
+        .unwrap();
+    let r: Value = store
+        .post(app.url("/api/tracecode/receipts"))
+        .json(&json!({"supplier_name": "华东医药", "location": location,
+            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
+                       "expiry": "2028-01-09", "packages": n}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rid = r["id"].as_i64().unwrap();
+    for i in 1..=n {
+        let res = store
+            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
+            .json(&json!({"code": format!("8123456000000000000{i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let res = store
+        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    rid
+}
+
+#[tokio::test]
+async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
+    // Written for split quantities that need no code (拆零免扫): RX1–RX3 are a box and 6 粒.
+    let mut config = yiqiao_web::Config::default();
+    config.tracecode.split_policy = yiqiao_tracecode::domain::split::SplitPolicy::NoCode;
+    let app = with_drugs_on(config).await;
+    put_clinic(&app).await;
     for rx in ["RX1", "RX2", "RX3"] {
         put(
             &app,
@@ -557,38 +605,7 @@ async fn outpatient_dispensing_over_http_one_package_goes_to_one_window() {
     }
     // The drug store maps D1 and receives three boxes straight into pharmacy YF01.
     let store = app.login("yaoku").await;
-    store
-        .post(app.url("/api/tracecode/drugs/D1/idents"))
-        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
-        .send()
-        .await
-        .unwrap();
-    let r: Value = store
-        .post(app.url("/api/tracecode/receipts"))
-        .json(&json!({"supplier_name": "华东医药", "location": "YF01",
-            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
-                       "expiry": "2028-01-09", "packages": 3}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rid = r["id"].as_i64().unwrap();
-    for i in 1..=3 {
-        let res = store
-            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
-            .json(&json!({"code": format!("8123456000000000000{i}")}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::OK);
-    }
-    store
-        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
-        .send()
-        .await
-        .unwrap();
+    receive_boxes(&app, &store, "YF01", 3).await;
 
     // Two windows: one opens RX1 through the page, the other RX2 through the API.
     app.link_pharmacist("yaoshi", "YS01", "YF01").await;
@@ -798,30 +815,7 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
         "nhsa_code": "XD1", "rx": true, "unit": "粒", "pack_unit": "盒",
         "pack_size": 24, "price": 10});
     put(&app, Kind::Drug, "D1", drug).await;
-    put(
-        &app,
-        Kind::Department,
-        "A50.01",
-        json!({"name": "中医内科", "kind": "clinic",
-        "tcm": true, "online_booking": true}),
-    )
-    .await;
-    put(
-        &app,
-        Kind::Department,
-        "YF01",
-        json!({"name": "门诊西药房", "kind": "pharmacy",
-        "tcm": false, "online_booking": false}),
-    )
-    .await;
-    put(
-        &app,
-        Kind::Staff,
-        "D001",
-        json!({"name": "李明华", "role": "doctor",
-        "dept_code": "A50.01", "title": "主任医师", "licence_no": "120331000123456"}),
-    )
-    .await;
+    put_clinic(&app).await;
     // The pharmacist on the HIS staff list: her 执业资格证号 goes into 3505 once her account
     // is linked to her staff code.
     put(
@@ -830,21 +824,6 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
         "YS01",
         json!({"name": "陈静", "role": "pharmacist",
         "dept_code": "YF01", "title": "主管药师", "licence_no": "ZY3310001"}),
-    )
-    .await;
-    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
-        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
-        "nationality": "CHN", "ethnicity": "01", "marital": "20",
-        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
-        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
-    put(
-        &app,
-        Kind::Visit,
-        "V0001",
-        json!({"patient_id": "P0001", "visit_type": "2",
-        "dept_code": "A50.01", "doctor_code": "D001", "registered_at": "2026-11-02 08:01:10",
-        "revisit": false, "infusion": false, "chronic_special": false,
-        "western_diagnoses": [{"code": "J06.900", "name": "急性上呼吸道感染"}]}),
     )
     .await;
     put(
@@ -863,38 +842,8 @@ async fn nhsa_uploads_reach_the_simulator_and_the_office_deletes_and_resends() {
     app.add_user("wang", &[Role::Admin]).await;
 
     let store = app.login("yaoku").await;
-    store
-        .post(app.url("/api/tracecode/drugs/D1/idents"))
-        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
-        .send()
-        .await
-        .unwrap();
-    let r: Value = store
-        .post(app.url("/api/tracecode/receipts"))
-        .json(&json!({"supplier_name": "华东医药", "location": "YF01",
-            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
-                       "expiry": "2028-01-09", "packages": 1}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rid = r["id"].as_i64().unwrap();
+    let rid = receive_boxes(&app, &store, "YF01", 1).await;
     let code = "81234560000000000001";
-    let res = store
-        .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let res = store
-        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
     let phar = app.login("yaoshi").await;
     let d: Value = phar
         .post(app.url("/api/tracecode/dispenses"))
@@ -1091,11 +1040,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
         )
         .await;
     }
-    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
-        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
-        "nationality": "CHN", "ethnicity": "01", "marital": "20",
-        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
-        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
+    put_patient(&app).await;
     put(
         &app,
         Kind::WardDispensing,
@@ -1108,37 +1053,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
     .await;
     // Two boxes received into the inpatient pharmacy.
     let store = app.login("yaoku").await;
-    store
-        .post(app.url("/api/tracecode/drugs/D1/idents"))
-        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
-        .send()
-        .await
-        .unwrap();
-    let r: Value = store
-        .post(app.url("/api/tracecode/receipts"))
-        .json(&json!({"supplier_name": "华东医药", "location": "YF02",
-            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
-                       "expiry": "2028-01-09", "packages": 2}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rid = r["id"].as_i64().unwrap();
-    for i in 1..=2 {
-        store
-            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
-            .json(&json!({"code": format!("8123456000000000000{i}")}))
-            .send()
-            .await
-            .unwrap();
-    }
-    store
-        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
-        .send()
-        .await
-        .unwrap();
+    receive_boxes(&app, &store, "YF02", 2).await;
 
     // The nurse opens the list on the PDA: the page holds the scan field, the beds and counts.
     app.add_user("hushi", &[Role::Nurse]).await;
@@ -1245,42 +1160,7 @@ async fn ward_dispensing_on_a_pda_a_nurse_scans_bed_by_bed_and_returns() {
 #[tokio::test]
 async fn split_quantities_are_drawn_from_an_opened_box_over_http() {
     let app = with_drugs().await;
-    for (kind, id, v) in [
-        (
-            Kind::Department,
-            "A50.01",
-            json!({"name": "中医内科", "kind": "clinic", "tcm": true, "online_booking": true}),
-        ),
-        (
-            Kind::Department,
-            "YF01",
-            json!({"name": "门诊西药房", "kind": "pharmacy", "tcm": false,
-                "online_booking": false}),
-        ),
-        (
-            Kind::Staff,
-            "D001",
-            json!({"name": "李明华", "role": "doctor", "dept_code": "A50.01",
-                "title": "主任医师", "licence_no": "120331000123456"}),
-        ),
-    ] {
-        put(&app, kind, id, v).await;
-    }
-    put(&app, Kind::Patient, "P0001", json!({"card_no": "MZ0001234", "name": "王小明",
-        "sex": "1", "birth_date": "1985-06-12", "id_type": "1", "id_no": "331002198506122010",
-        "nationality": "CHN", "ethnicity": "01", "marital": "20",
-        "address": {"province": "浙江省", "city": "台州市", "county": "椒江区", "detail": "东山路18号"},
-        "phone": "13805761234", "drug_allergy": "1", "other_allergy": "1"})).await;
-    put(
-        &app,
-        Kind::Visit,
-        "V0001",
-        json!({"patient_id": "P0001", "visit_type": "2",
-        "dept_code": "A50.01", "doctor_code": "D001", "registered_at": "2026-11-02 08:01:10",
-        "revisit": false, "infusion": false, "chronic_special": false,
-        "western_diagnoses": [{"code": "J06.900", "name": "急性上呼吸道感染"}]}),
-    )
-    .await;
+    put_clinic(&app).await;
     for (rx, quantity) in [("RX1", 20), ("RX2", 10)] {
         put(
             &app,
@@ -1294,37 +1174,7 @@ async fn split_quantities_are_drawn_from_an_opened_box_over_http() {
         .await;
     }
     let store = app.login("yaoku").await;
-    store
-        .post(app.url("/api/tracecode/drugs/D1/idents"))
-        .json(&json!({"code": "8123456", "level": "smallest", "units": 24}))
-        .send()
-        .await
-        .unwrap();
-    let r: Value = store
-        .post(app.url("/api/tracecode/receipts"))
-        .json(&json!({"supplier_name": "华东医药", "location": "YF01",
-            "lines": [{"drug_code": "D1", "batch_no": "B1", "manu_date": "2026-01-10",
-                       "expiry": "2028-01-09", "packages": 2}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rid = r["id"].as_i64().unwrap();
-    for i in 1..=2 {
-        store
-            .post(app.url(&format!("/api/tracecode/receipts/{rid}/scans")))
-            .json(&json!({"code": format!("8123456000000000000{i}")}))
-            .send()
-            .await
-            .unwrap();
-    }
-    store
-        .post(app.url(&format!("/api/tracecode/receipts/{rid}/confirm")))
-        .send()
-        .await
-        .unwrap();
+    receive_boxes(&app, &store, "YF01", 2).await;
 
     app.link_pharmacist("yaoshi", "YS01", "YF01").await;
     let w = app.login("yaoshi").await;
