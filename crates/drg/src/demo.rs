@@ -1,7 +1,8 @@
-//! The demo hospital's DRG data: the default grouping version imported from the shared rule
-//! data (when it is there) and the first check of the demo's discharged cases.
+//! The demo hospital's DRG data: every grouping version found in the shared rule data imported
+//! (read from there, never copied into the project), so the `[drg] version` switch works in the
+//! demo, and the first check of the demo's discharged cases with the version in use.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use yiqiao_store::Db;
@@ -9,27 +10,65 @@ use yiqiao_store::audit::Actor;
 
 use crate::store::{self, StoreError};
 
-/// Import [`crate::DEFAULT_VERSION`] from `data_dir` (the folder holding version folders,
-/// e.g. `../shared/data/drg`) and check the discharged cases. Without the folder nothing is
-/// imported and the summary says so: the rule tables are never part of the project.
+/// [`load_for`] with [`crate::DEFAULT_VERSION`] in use.
 pub async fn load(db: &Db, data_dir: &Path, now: DateTime<Utc>) -> Result<String, StoreError> {
-    let folder = data_dir.join(crate::DEFAULT_VERSION);
-    if !folder.join("version.tsv").is_file() {
+    load_for(db, data_dir, crate::DEFAULT_VERSION, now).await
+}
+
+/// The version folders under `data_dir` (those holding `version.tsv`), by name.
+pub fn version_folders(data_dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(data_dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("version.tsv").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Imports every version folder under `data_dir` (e.g. `../shared/data/drg`: `zj-drg-2022`
+/// and `chs-drg-1.1`) and checks the discharged cases with `in_use` (the configured version;
+/// the default, or the first found, when `in_use` is not among them). Without any folder
+/// nothing is imported and the summary says so: the rule tables are never part of the project.
+pub async fn load_for(
+    db: &Db,
+    data_dir: &Path,
+    in_use: &str,
+    now: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let folders = version_folders(data_dir);
+    if folders.is_empty() {
         return Ok(format!(
             "未找到分组方案数据 {}，未导入（可稍后执行 yiqiao drg import）",
-            folder.display()
+            data_dir.join(crate::DEFAULT_VERSION).display()
         ));
     }
     let actor = Actor::system("demo");
-    let stored =
-        store::import_folder(db, &folder, Some(crate::DEFAULT_VERSION), &actor, now).await?;
-    let version = store::load(&**db, &stored.name).await?;
+    let mut stored = Vec::new();
+    for folder in &folders {
+        stored.push(store::import_folder(db, folder, None, &actor, now).await?);
+    }
+    let Some(name) = [in_use, crate::DEFAULT_VERSION]
+        .into_iter()
+        .find(|n| stored.iter().any(|s| s.name == *n))
+        .map(str::to_owned)
+        .or_else(|| stored.first().map(|s| s.name.clone()))
+    else {
+        return Ok("未导入分组方案".into());
+    };
+    let version = store::load(&**db, &name).await?;
     let run = store::checks::run(db, &version, &actor, now).await?;
     let years = policy_years(db, &actor, now).await?;
-    Ok(format!(
-        "分组方案 {}（{} 组）；{run}；{years}",
-        stored.name, stored.drg_count
-    ))
+    let versions: Vec<String> = stored
+        .iter()
+        .map(|s| {
+            let mark = if s.name == name { "，使用中" } else { "" };
+            format!("{}（{} 组{mark}）", s.name, s.drg_count)
+        })
+        .collect();
+    Ok(format!("分组方案 {}；{run}；{years}", versions.join("、")))
 }
 
 /// Demo policy years (演示用年度政策) for the years the demo's discharges fall in, unless the

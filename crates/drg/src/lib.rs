@@ -4,8 +4,10 @@
 //! - [`tables`]: reading a version folder from disk.
 //! - [`store`]: versions imported into the database (`yiqiao drg import`) and loaded back.
 //! - [`cli`]: `yiqiao drg group` (CSV in, CSV out, per-row errors, progress bar).
+//! - [`api`]: the reconciliation file upload (JSON).
 //! - [`bench`]: `yiqiao drg bench` (cases per second, one core and all cores).
 
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod demo;

@@ -186,8 +186,8 @@ pub async fn load(db: &Db, config: &Config, now: DateTime<Utc>) -> Result<DemoSu
     .await
     .map_err(|e| DemoError::Booking(e.to_string()))?
     .to_string();
-    // The grouping version comes from the shared rule data too, when it is there.
-    let drg = yiqiao_drg::demo::load(db, &drg_data, now)
+    // Every grouping version comes from the shared rule data too, when it is there.
+    let drg = yiqiao_drg::demo::load_for(db, &drg_data, &config.drg.version, now)
         .await
         .map_err(|e| DemoError::Drg(e.to_string()))?;
     let visitpage =

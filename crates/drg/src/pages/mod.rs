@@ -108,6 +108,7 @@ pub fn routes(state: DrgState) -> Routes<()> {
         .page_get("/drg/policy", POLICY, get(policy_page))
         .page_post("/drg/policy/benchmarks", POLICY, post(compute_benchmarks))
         .page_post("/drg/policy", POLICY, post(save_policy))
+        .merge(crate::api::routes())
         .with_state(state)
 }
 

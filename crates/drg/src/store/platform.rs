@@ -46,6 +46,9 @@ const CHUNK: usize = 500;
 pub enum FileError {
     #[error("无法读取 xlsx 文件：{0}")]
     Xlsx(String),
+    /// Not a zip archive at all: an old .xls, a renamed CSV, or a damaged file.
+    #[error("文件不是 xlsx 表格（旧版 .xls 请在 Excel 中另存为 .xlsx）")]
+    NotXlsx,
     #[error("文件不是 UTF-8 编码的 CSV（请另存为「CSV UTF-8」）")]
     Encoding,
 }
@@ -62,6 +65,9 @@ impl yiqiao_core::Refusal for FileError {
 /// The first sheet of an xlsx workbook as rows of text cells.
 pub fn xlsx_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, FileError> {
     use calamine::Reader;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(FileError::NotXlsx);
+    }
     let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes.to_vec()))
         .map_err(|e| FileError::Xlsx(e.to_string()))?;
     let range = book

@@ -479,6 +479,102 @@ async fn pages_command_line_and_store_agree_on_the_ledger_and_the_reconciliation
         page.contains("75.0%（3/4）") && page.contains("platform.xlsx"),
         "{page}"
     );
+
+    // The page uploads a file the same way: the raw xlsx body to the JSON endpoint.
+    let (_, page) = insurance.get("/drg/reconcile").await;
+    assert!(
+        page.contains(r#"type="file""#)
+            && page.contains("/api/drg/reconcile/import")
+            && page.contains(yiqiao_drg::api::XLSX),
+        "{page}"
+    );
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in [["结算ID", "病组编码", "点数"], ["S-Z4", "XX99", "12.5"]]
+        .iter()
+        .enumerate()
+    {
+        for (c, cell) in row.iter().enumerate() {
+            sheet.write_string(r as u32, c as u16, *cell).unwrap();
+        }
+    }
+    sheet.write_string(2, 0, "Z9").unwrap();
+    let xlsx = book.save_to_buffer().unwrap();
+    let upload = |role: &'static str, ct: &'static str, body: Vec<u8>| {
+        let url = format!("{base}/api/drg/reconcile/import?name=3%E6%9C%88.xlsx");
+        async move {
+            let r = reqwest::Client::new()
+                .post(url)
+                .header(yiqiao_http::testing::ROLE_HEADER, role)
+                .header("content-type", ct)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            (
+                code,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+    let xlsx_type = yiqiao_drg::api::XLSX;
+    assert_eq!(upload("quality", xlsx_type, xlsx.clone()).await.0, 403);
+    let (code, j) = upload("insurance", xlsx_type, xlsx.clone()).await;
+    assert_eq!(code, 200, "{j}");
+    // Z4 (by its settlement id) now disagrees; the Z9 row has no DRG and is listed.
+    assert_eq!(j["rows"], 1, "{j}");
+    assert_eq!(j["errors"][0]["line"], 3, "{j}");
+    assert_eq!(j["source"], "3月.xlsx", "{j}");
+    assert_eq!(j["agreement"], "50.0%（2/4）", "{j}");
+    let r = platform::reconcile(&*t.db).await.unwrap();
+    assert_eq!((r.total, r.agree), (4, 2));
+    let (_, page) = quality.get("/drg/reconcile").await;
+    assert!(
+        page.contains("50.0%（2/4）") && page.contains("XX99"),
+        "{page}"
+    );
+    // CSV too, through the same reader.
+    let csv = "病例编号,DRG\nZ4,".to_owned() + &drg;
+    let (code, j) = upload("insurance", yiqiao_drg::api::CSV, csv.into_bytes()).await;
+    assert_eq!(
+        (code, &j["agreement"]),
+        (200, &json!("75.0%（3/4）")),
+        "{j}"
+    );
+    // Wrong type, a CSV called xlsx, a broken workbook, no header, not UTF-8: refused in Chinese.
+    let (code, j) = upload("insurance", "application/pdf", xlsx.clone()).await;
+    assert_eq!(code, 400, "{j}");
+    assert!(j["message"].as_str().unwrap().contains("请上传"), "{j}");
+    let (code, j) = upload("insurance", xlsx_type, b"a,b\n1,2\n".to_vec()).await;
+    assert_eq!(code, 422, "{j}");
+    assert!(j["message"].as_str().unwrap().contains("不是 xlsx"), "{j}");
+    let mut broken = xlsx.clone();
+    broken.truncate(xlsx.len() / 2);
+    let (code, j) = upload("insurance", xlsx_type, broken).await;
+    assert_eq!(code, 422, "{j}");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap()
+            .contains("无法读取 xlsx 文件"),
+        "{j}"
+    );
+    let (code, j) = upload("insurance", yiqiao_drg::api::CSV, b"a,b\n1,2\n".to_vec()).await;
+    assert_eq!(code, 422, "{j}");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap()
+            .contains("表头缺少「病例编号」列"),
+        "{j}"
+    );
+    let (code, j) = upload("insurance", yiqiao_drg::api::CSV, vec![0xff, 0xfe, 0x41]).await;
+    assert_eq!(code, 422, "{j}");
+    assert!(j["message"].as_str().unwrap().contains("UTF-8"), "{j}");
+    assert_eq!(upload("insurance", xlsx_type, Vec::new()).await.0, 422);
+    let r = platform::reconcile(&*t.db).await.unwrap();
+    assert_eq!((r.total, r.agree), (4, 3));
     assert!(
         yiqiao_store::audit::verify(&*t.db)
             .await
@@ -585,4 +681,35 @@ async fn the_demo_hospital_groups_mostly_into_real_drgs_with_flaws_and_readmissi
         }
     }
     assert_eq!(compared + unknown.len(), priced.len());
+}
+
+#[tokio::test]
+async fn a_case_whose_his_discharge_moved_after_the_check_stays_in_the_ledger_with_his_fields() {
+    let t = hospital().await;
+    let actor = Actor::system("test");
+    yiqiao_drg::store::import_folder(&t.db, &data_dir(), None, &actor, now())
+        .await
+        .unwrap();
+    checks::run(&t.db, version("zj-drg-2022"), &actor, now())
+        .await
+        .unwrap();
+    let before = stored::cases(&*t.db, stored::year_start(2026), stored::year_start(2027))
+        .await
+        .unwrap();
+    let z1 = before.iter().find(|c| c.case_id == "Z1").unwrap();
+    assert_eq!(z1.principal, "I25.103");
+    // HIS moves Z1's discharge into the next year and corrects its cost; the check still has
+    // the old time, so the ledger finds Z1 by its id and shows the HIS fields.
+    let mut z1_his = good_case();
+    z1_his["discharged_at"] = json!("2027-01-09 09:30:00");
+    z1_his["total_cost"] = json!(3_000_000);
+    put(&t, Kind::InpatientCase, "Z1", &z1_his).await;
+    let after = stored::cases(&*t.db, stored::year_start(2026), stored::year_start(2027))
+        .await
+        .unwrap();
+    assert_eq!(after.len(), before.len());
+    let z1 = after.iter().find(|c| c.case_id == "Z1").unwrap();
+    assert_eq!(z1.cost, Fen(3_000_000));
+    assert_eq!(z1.principal, "I25.103");
+    assert!(after.iter().all(|c| !c.principal.is_empty()), "{after:?}");
 }

@@ -161,16 +161,46 @@ async fn a_stay_is_read_from_the_his_feed() {
 }
 
 #[tokio::test]
-async fn the_demo_imports_the_default_version_and_fills_the_queue() {
+async fn the_demo_imports_every_version_found_and_fills_the_queue() {
     let t = hospital().await;
     let said = yiqiao_drg::demo::load(&t.db, &crate::data_dir(), now())
         .await
         .unwrap();
     assert!(
-        said.contains("zj-drg-2022") && said.contains("已检查 3 份"),
+        said.contains("zj-drg-2022（1006 组，使用中）")
+            && said.contains("chs-drg-1.1（628 组）")
+            && said.contains("已检查 3 份"),
         "{said}"
     );
+    let mut names: Vec<String> = yiqiao_drg::store::list(&*t.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["chs-drg-1.1", "zj-drg-2022"]);
     assert_eq!(checks::queue(&*t.db, None).await.unwrap().len(), 2);
+
+    // With [drg] version = chs-drg-1.1 the demo checks with it, and the pages find it.
+    let t = hospital().await;
+    let said = yiqiao_drg::demo::load_for(&t.db, &crate::data_dir(), "chs-drg-1.1", now())
+        .await
+        .unwrap();
+    assert!(said.contains("chs-drg-1.1（628 组，使用中）"), "{said}");
+    assert_eq!(
+        checks::last_run(&*t.db).await.unwrap().map(|r| r.0),
+        Some("chs-drg-1.1".to_owned())
+    );
+    let state = yiqiao_drg::pages::DrgState::new(
+        t.db.clone(),
+        std::sync::Arc::new(yiqiao_core::time::ManualClock::new(now())),
+        "chs-drg-1.1",
+    );
+    assert_eq!(
+        state.current().await.unwrap().unwrap().name(),
+        "chs-drg-1.1"
+    );
 
     // Without the rule data nothing is imported, and the summary says why.
     let t = hospital().await;
