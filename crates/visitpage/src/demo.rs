@@ -21,6 +21,9 @@ pub struct DemoSummary {
     pub submitted: usize,
     pub flawed: usize,
     pub with_errors: usize,
+    /// The 统一社会信用代码 on the pages, and whether it is the demo's example code (示例).
+    pub credit_code: String,
+    pub example_credit_code: bool,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -29,7 +32,18 @@ impl std::fmt::Display for DemoSummary {
             f,
             "示例编码表 {} 条；诊疗信息页 {} 页（已提交 {}，有错误 {}，其中演示用故意改错 {}）",
             self.dict_entries, self.pages, self.submitted, self.with_errors, self.flawed
-        )
+        )?;
+        if self.example_credit_code {
+            write!(
+                f,
+                "；统一社会信用代码 {}（示例，不是本院代码；正式使用前在 [hospital] credit_code 填写本院代码）",
+                self.credit_code
+            )
+        } else if self.credit_code.trim().is_empty() {
+            f.write_str("；未配置统一社会信用代码，各页将报 VP-R01")
+        } else {
+            write!(f, "；统一社会信用代码 {}", self.credit_code)
+        }
     }
 }
 
@@ -38,6 +52,8 @@ pub async fn load(db: &Db, org: &Org, now: DateTime<Utc>) -> Result<DemoSummary,
     let actor = Actor::system("demo");
     let mut summary = DemoSummary {
         dict_entries: store::dicts::import_samples(db, now, &actor).await?,
+        credit_code: org.credit_code.clone(),
+        example_credit_code: org.credit_code == crate::DEMO_CREDIT_CODE,
         ..DemoSummary::default()
     };
     for (cat, item, sub) in [

@@ -213,10 +213,15 @@ impl App {
             clock.clone(),
             state.config.drg.version.clone(),
         ));
+        let org = visitpage_org(&state.config.hospital, demo);
+        // Said once at start, not on every page: each page would fail VP-R01/VP-R32 on it.
+        if let Some(w) = org.config_warning(demo) {
+            tracing::warn!("{w}");
+        }
         let visitpage = yiqiao_visitpage::routes(yiqiao_visitpage::VisitPageState::new(
             db.clone(),
             clock.clone(),
-            visitpage_org(&state.config.hospital, demo),
+            org,
         ));
         let inspection_ops = yiqiao_inspection::ops::routes(yiqiao_inspection::ops::OpsState {
             db: db.clone(),

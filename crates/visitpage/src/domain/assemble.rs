@@ -23,6 +23,38 @@ pub struct Org {
     pub credit_code: String,
 }
 
+impl Org {
+    /// What is wrong with the configured 统一社会信用代码, said once when the server starts:
+    /// every page carries it, so an empty or invalid code makes every page fail VP-R01/VP-R32
+    /// and blocks the export. `demo`: the demo hospital, where the example code is expected.
+    pub fn config_warning(&self, demo: bool) -> Option<String> {
+        let code = self.credit_code.trim();
+        if code.is_empty() {
+            return Some(
+                "未配置本院统一社会信用代码（配置文件 [hospital] credit_code）：每一页诊疗信息页\
+                 都会报 VP-R01，且不能导出，请填写本院的 18 位代码"
+                    .into(),
+            );
+        }
+        if code == crate::DEMO_CREDIT_CODE && !demo {
+            return Some(format!(
+                "[hospital] credit_code 是演示用示例代码 {code}，不是本院代码：\
+                 导出的诊疗信息页会带上它，请改为本院的统一社会信用代码"
+            ));
+        }
+        match yiqiao_core::UnifiedCreditCode::parse(code) {
+            Ok(c) if c.as_str() == code => None,
+            Ok(_) => Some(format!(
+                "[hospital] credit_code「{code}」应使用大写字母：每一页诊疗信息页都会报 VP-R32"
+            )),
+            Err(e) => Some(format!(
+                "[hospital] credit_code「{code}」无效（{e}）：每一页诊疗信息页都会报 VP-R32，\
+                 且不能导出"
+            )),
+        }
+    }
+}
+
 /// Where a charge goes on the page: one of the 24 items, and where it applies one "of which"
 /// (其中) sub-item of that item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

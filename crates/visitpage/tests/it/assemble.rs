@@ -339,3 +339,53 @@ impl InsertInto for charge::Model {
         self.into_active_model().insert(t.db.conn()).await.unwrap();
     }
 }
+
+#[test]
+fn the_configured_credit_code_is_warned_about_once_when_empty_invalid_or_the_example() {
+    let with = |code: &str| Org {
+        name: "台州市中西医结合医院".into(),
+        credit_code: code.into(),
+    };
+    // Empty: every page fails VP-R01 on it, which is what the warning says.
+    let w = with("").config_warning(false).unwrap();
+    assert!(
+        w.contains("[hospital] credit_code") && w.contains("VP-R01"),
+        "{w}"
+    );
+    let (p, v, d, s) = (patient(), visit(), department(), doctor());
+    let diagnoses = [dx("western", 0, "J06.900", "急性上呼吸道感染")];
+    let rec = VisitRecord {
+        visit: &v,
+        patient: &p,
+        department: Some(&d),
+        doctor: Some(&s),
+        diagnoses: &diagnoses,
+        procedures: &[],
+        charges: &[],
+        drugs: &[],
+    };
+    let a = assemble(&with(""), &rec, &FeeMapping::demo());
+    assert!(
+        check(&a.page, &dicts())
+            .iter()
+            .any(|f| f.rule == "VP-R01" && f.field == "org_credit_code")
+    );
+    // The demo's example code is expected in the demo, and warned about anywhere else.
+    assert_eq!(
+        with(yiqiao_visitpage::DEMO_CREDIT_CODE).config_warning(true),
+        None
+    );
+    let w = with(yiqiao_visitpage::DEMO_CREDIT_CODE)
+        .config_warning(false)
+        .unwrap();
+    assert!(w.contains("示例"), "{w}");
+    // A wrong check character or lower case: VP-R32 on every page.
+    let w = with("12331000470000000X").config_warning(false).unwrap();
+    assert!(w.contains("无效") && w.contains("VP-R32"), "{w}");
+    let w = with("91330000mA2AXXXX0X").config_warning(false);
+    assert!(w.is_some_and(|w| w.contains("VP-R32")));
+    // A valid code of the hospital's own: nothing to say.
+    let own = yiqiao_core::UnifiedCreditCode::compose("12331000470000001").unwrap();
+    assert_eq!(with(own.as_str()).config_warning(false), None);
+    assert_eq!(with(own.as_str()).config_warning(true), None);
+}

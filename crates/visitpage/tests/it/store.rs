@@ -204,3 +204,62 @@ async fn unknown_and_cancelled_visits_have_no_page() {
     let e = submit_page(&t.db, at(12, 0, 0), &Actor::person("x"), "V1").await;
     assert!(matches!(e, Err(VisitPageError::NoPage(_))), "{e:?}");
 }
+
+#[tokio::test]
+async fn the_demo_says_its_credit_code_is_an_example() {
+    let t = db().await;
+    let now = at(9, 0, 0);
+    let opts = yiqiao_his::demo::DemoOptions {
+        patients: 50,
+        doctors: 10,
+        drugs: 20,
+        visits: 30,
+        visit_days: 20,
+        inpatients: 1,
+        ward_days: 1,
+        inpatient_cases: 2,
+        ..yiqiao_his::demo::DemoOptions::default()
+    };
+    yiqiao_his::demo::load(&t.db, &opts, now).await.unwrap();
+    let demo_org = yiqiao_visitpage::Org {
+        name: "台州市中西医结合医院".into(),
+        credit_code: yiqiao_visitpage::DEMO_CREDIT_CODE.into(),
+    };
+    let s = yiqiao_visitpage::demo::load(&t.db, &demo_org, now)
+        .await
+        .unwrap();
+    assert!(s.pages > 0, "{s}");
+    let said = s.to_string();
+    assert!(
+        said.contains(&format!(
+            "统一社会信用代码 {}（示例",
+            yiqiao_visitpage::DEMO_CREDIT_CODE
+        )),
+        "{said}"
+    );
+    // The pages carry the example code, which passes VP-R32.
+    let lines = yiqiao_visitpage::store::queries::list(
+        &*t.db,
+        &yiqiao_visitpage::store::queries::ListFilter::default(),
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    let p = get_page(&*t.db, &lines[0].visit_id).await.unwrap().unwrap();
+    assert_eq!(
+        p.page.org_credit_code.as_deref(),
+        Some(yiqiao_visitpage::DEMO_CREDIT_CODE)
+    );
+    assert!(
+        !check(
+            &p.page,
+            &yiqiao_visitpage::store::dicts::load_current(&*t.db)
+                .await
+                .unwrap()
+                .1
+        )
+        .iter()
+        .any(|f| f.field == "org_credit_code")
+    );
+}
