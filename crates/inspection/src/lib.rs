@@ -16,6 +16,7 @@ pub mod monitor_api;
 pub mod monitor_pages;
 pub mod ops;
 pub mod ops_demo;
+pub mod ops_demo_monitor;
 pub mod ops_notice;
 pub mod record_print;
 pub mod report_pages;

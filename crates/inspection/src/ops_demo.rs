@@ -424,6 +424,12 @@ pub async fn load(
         )
         .await?;
     }
+    // Monitoring history of the core devices, recorded before the month's report is printed
+    // so that the report shows it.
+    let monitored = match last.first_day() {
+        Some(first) => crate::ops_demo_monitor::load(db, first, now).await?,
+        None => crate::ops_demo_monitor::History::default(),
+    };
     let send = !config.notice_url.trim().is_empty();
     let notices = asset::expiry_notices(db, today, now, send).await?;
     let report =
@@ -433,7 +439,7 @@ pub async fn load(
             String::new()
         };
     Ok(format!(
-        "设备 {} 台，维保合同 {} 份，{} 巡检已确认（异常生成故障 {faults_opened} 条），{} 巡检计划已生成，到期提醒 {notices} 条{}{report}",
+        "设备 {} 台，维保合同 {} 份，{} 巡检已确认（异常生成故障 {faults_opened} 条），{} 巡检计划已生成，到期提醒 {notices} 条{}，监控历史 {} 台设备 {} 次轮询（演示数据，不轮询）{report}",
         devices.len() + extra,
         devices.len(),
         last,
@@ -442,7 +448,9 @@ pub async fn load(
             ""
         } else {
             "（未配置通知地址，只在看板显示）"
-        }
+        },
+        monitored.devices,
+        monitored.polls,
     ))
 }
 

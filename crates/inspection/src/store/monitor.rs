@@ -347,6 +347,72 @@ pub async fn add_device(
     }
 }
 
+/// A device kept for its recorded history only (演示数据，不轮询): no credentials and
+/// `enabled` false, so [`poll_targets`] never hands it to a poller — the demo's devices have
+/// private addresses that may belong to real equipment wherever the demo runs.
+pub async fn add_unpolled_device(
+    db: &Db,
+    now: DateTime<Utc>,
+    asset_id: i64,
+    host: &str,
+    interval_secs: u32,
+) -> Result<i64, MonitorError> {
+    if host.trim().parse::<std::net::IpAddr>().is_err() {
+        return Err(MonitorError::Bad(format!(
+            "管理地址“{}”不是 IP 地址",
+            host.trim()
+        )));
+    }
+    let row = device::ActiveModel {
+        asset_id: Set(asset_id),
+        host: Set(host.trim().to_owned()),
+        port: Set(161),
+        snmp_version: Set("v2c".into()),
+        community: Set(None),
+        v3_user: Set(None),
+        v3_auth_proto: Set(None),
+        v3_auth_pass: Set(None),
+        v3_priv_proto: Set(None),
+        v3_priv_pass: Set(None),
+        v3_context: Set(None),
+        interval_secs: Set(i32::try_from(interval_secs).unwrap_or(i32::MAX)),
+        timeout_ms: Set(2_000),
+        enabled: Set(false),
+        state: Set(DeviceState::Unknown.as_str().into()),
+        failed_polls: Set(0),
+        last_poll_at: Set(None),
+        last_ok_at: Set(None),
+        sys_name: Set(None),
+        sys_descr: Set(None),
+        sys_object_id: Set(None),
+        profile: Set(None),
+        uptime_seconds: Set(None),
+        cpu_e2: Set(None),
+        memory_e2: Set(None),
+        reboots: Set(0),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        temperature_e2: Set(None),
+        temperature_limit_c: Set(None),
+        ..Default::default()
+    };
+    let tx = db.begin_write().await?;
+    match row.insert(&tx).await {
+        Ok(m) => {
+            tx.commit().await?;
+            Ok(m.id)
+        }
+        Err(e) if yiqiao_store::db::is_foreign_key_violation(&e) => {
+            Err(MonitorError::NoAsset(asset_id))
+        }
+        Err(e) if yiqiao_store::db::is_unique_violation(&e) => {
+            Err(MonitorError::AlreadyMonitored(asset_id))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A temperature alarm limit as entered: whole ℃ within what sensors report.
 fn temperature_limit(c: Option<i64>) -> Result<Option<i32>, MonitorError> {
     match c {
@@ -652,6 +718,27 @@ pub async fn record_poll(
     r: &PollResult,
     ev: &Evaluated,
 ) -> Result<(), MonitorError> {
+    record(db, device_id, r, ev, true).await
+}
+
+/// [`record_poll`] of a poll from the past (the demo's history): stored the same way, but its
+/// alert events queue no notice — nobody is to be told today of an alert that ended weeks ago.
+pub async fn record_past_poll(
+    db: &Db,
+    device_id: i64,
+    r: &PollResult,
+    ev: &Evaluated,
+) -> Result<(), MonitorError> {
+    record(db, device_id, r, ev, false).await
+}
+
+async fn record(
+    db: &Db,
+    device_id: i64,
+    r: &PollResult,
+    ev: &Evaluated,
+    notify: bool,
+) -> Result<(), MonitorError> {
     let at = ev.at;
     let tx = db.begin_write().await?;
     let mut upd = device::Entity::update_many()
@@ -799,7 +886,7 @@ pub async fn record_poll(
                     .on_conflict_do_nothing_on([alert::Column::OpenKey])
                     .exec_without_returning(&tx)
                     .await?;
-                if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+                if notify && matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
                     let opened = alert::Entity::find()
                         .filter(alert::Column::OpenKey.eq(key))
                         .one(&tx)
@@ -827,7 +914,7 @@ pub async fn record_poll(
                     .exec(&tx)
                     .await?
                     .rows_affected;
-                if closed == 1 {
+                if notify && closed == 1 {
                     let row = alert::Model {
                         closed_at: Some(at),
                         peak: peak.max(open.peak),

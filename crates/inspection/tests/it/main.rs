@@ -11,6 +11,7 @@ mod monitor_poller;
 mod monitor_secrets;
 mod monitor_vendors;
 mod ops_assets;
+mod ops_demo_monitor;
 mod ops_inspection;
 mod ops_ipam;
 mod ops_report;
