@@ -66,25 +66,19 @@ pub async fn chromium() -> (Driver, Client) {
     panic!("chromedriver did not start");
 }
 
-#[tokio::test]
-#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
-async fn browser_signs_in_and_opens_the_dashboard() {
-    let app = spawn_app().await;
-    app.add_user("wang", &[Role::Admin]).await;
-    let (_driver, c) = chromium().await;
-    c.goto(&app.url("/")).await.unwrap();
-    // Not signed in: the browser lands on the sign-in page.
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+/// Types `user` and `password` into the sign-in form the browser shows and submits it, as a
+/// person does; returns once the signed-in page (its side navigation) is there.
+pub async fn submit_sign_in(c: &Client, user: &str, password: &str) {
     c.find(Locator::Css("input[name=username]"))
         .await
         .unwrap()
-        .send_keys("wang")
+        .send_keys(user)
         .await
         .unwrap();
     c.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     c.find(Locator::Css("button[type=submit]"))
@@ -97,6 +91,18 @@ async fn browser_signs_in_and_opens_the_dashboard() {
         .for_element(Locator::Css("nav.side"))
         .await
         .unwrap();
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn browser_signs_in_and_opens_the_dashboard() {
+    let app = spawn_app().await;
+    app.add_user("wang", &[Role::Admin]).await;
+    let (_driver, c) = chromium().await;
+    c.goto(&app.url("/")).await.unwrap();
+    // Not signed in: the browser lands on the sign-in page.
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    submit_sign_in(&c, "wang", PASSWORD).await;
     assert_eq!(c.current_url().await.unwrap().path(), "/");
     let h1 = c
         .find(Locator::Css("main h1"))

@@ -16,7 +16,7 @@ use yiqiao_tracecode::domain::receipt::{NewReceipt, RawReceipt};
 use yiqiao_tracecode::store::receipt as rc;
 use yiqiao_web::demo::DEMO_PASSWORD;
 
-use crate::browser::chromium;
+use crate::browser::{chromium, submit_sign_in};
 use crate::{TestApp, spawn_app_on, t0};
 
 /// The demo hospital, served, with `boxes` boxes of its first western drug received (and
@@ -73,28 +73,7 @@ async fn demo_with_stock(
 async fn sign_in(c: &Client, app: &TestApp, user: &str) {
     c.delete_all_cookies().await.unwrap();
     c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Css("input[name=username]"))
-        .await
-        .unwrap()
-        .send_keys(user)
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(DEMO_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("nav.side"))
-        .await
-        .unwrap();
+    submit_sign_in(c, user, DEMO_PASSWORD).await;
 }
 
 /// Runs `script` (which returns a value) until it returns `want`; panics with what it last
